@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .querysets import TeamMemberQuerySet
+
+
+class TeamMember(models.Model):
+    """A person on the data-engineering team, with the login user they sign in as."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_member"
+    )
+    name = models.CharField(max_length=150, unique=True)
+    email = models.EmailField(blank=True)
+    area = models.CharField(max_length=150, blank=True, help_text='e.g. "Growth & Investors"')
+    expertise = models.TextField(blank=True)
+    is_manager = models.BooleanField(
+        "team leader", default=False, help_text="Edits rotations, offboards members, signs off SLA reviews."
+    )
+    active = models.BooleanField(default=True)
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = TeamMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(joined_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="%(app_label)s_%(class)s_left_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def username(self) -> str:
+        return self.user.get_username()

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class OwnerRole(models.TextChoices):
+    PRIMARY = "primary", "Primary owner"
+    SECONDARY = "secondary", "Secondary owner"
