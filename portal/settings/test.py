@@ -11,3 +11,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = False
+# Static files straight from the apps' folders: tests run without collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,415 @@
+"""The on-call scheduling rules as plain functions over plain values.
+
+No Django and no ORM here: the oncall app turns rotations, members and stored shifts into
+these values, calls `plan_shifts`, and stores or compares what comes back.
+
+The rules, in short:
+
+* Every calendar day has exactly one shift, from the handoff time (local midnight by default)
+  to the next day's handoff, so a shift lasts 23 or 25 hours across a DST change.
+* Regular days rotate through the members in blocks of `block_days` days counted from the
+  rotation's start date.
+* Holidays are carved out of the blocks and shared out one calendar year at a time as a
+  min-cost assignment: nobody holds the same holiday twice within `window_years` consecutive
+  years (hard rule), each member's holiday count per year and running total stay within one
+  of everybody else's, then whoever held that holiday longest ago wins, then rotation order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from holidays import country_holidays
+from scipy.optimize import linear_sum_assignment
+
+DEFAULT_TZ = "UTC"
+DEFAULT_HANDOFF = time(0, 0)
+DEFAULT_BLOCK_DAYS = 7
+DEFAULT_COUNTRY = "US"
+DEFAULT_WINDOW_YEARS = 4
+
+ShiftKind = Literal["regular", "holiday"]
+HistoryEntry = tuple[date, str, int]
+"""(day, holiday name, member id): who held a holiday, traded results included."""
+
+# Costs are exact integers handed to a float64 solver; staying below 2**53 keeps every sum
+# exact, so the lexicographic layering below is never blurred by rounding.
+_MAX_EXACT_COST = 2**53
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayWarning:
+    """A holiday shift that breaks the window rule: `member` already held `holiday_name` in
+    `held_year`, fewer than `window_years` years before `year`.
+
+    The planner only does this when nobody was eligible (a team smaller than the window, or
+    history/fixed shifts that leave no one); a fixed shift that breaks the rule carries the
+    same warning. Member ids only: the caller formats names.
+    """
+
+    member: int
+    holiday_name: str
+    year: int
+    held_year: int
+    window_years: int
+
+    def message(self, member_name: str | None = None) -> str:
+        who = member_name if member_name is not None else f"Member {self.member}"
+        return (
+            f"Nobody was eligible under the {self.window_years}-year rule; "
+            f"{who} held {self.holiday_name} in {self.held_year}."
+        )
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedShift:
+    """One day's shift. `start`/`end` are aware datetimes in the rotation's zone.
+
+    Subtracting two datetimes that share a ZoneInfo compares wall clocks, so convert to UTC
+    before measuring a shift's length.
+    """
+
+    day: date
+    member: int
+    kind: ShiftKind
+    holiday_name: str | None
+    start: datetime
+    end: datetime
+    warning: HolidayWarning | None = None
+
+
+# --------------------------------------------------------------------------- shifts and blocks
+
+
+def shift_bounds(day: date, tz_name: str = DEFAULT_TZ, handoff: time = DEFAULT_HANDOFF) -> tuple[datetime, datetime]:
+    """The shift of `day` runs from its handoff to the next day's handoff, in local time.
+
+    End == the next day's start by construction, so shifts never gap or overlap; across a
+    DST change the shift is 23 or 25 real hours long.
+    """
+    zone = ZoneInfo(tz_name)
+    return _local_handoff(day, zone, handoff), _local_handoff(day + timedelta(days=1), zone, handoff)
+
+
+def _local_handoff(day: date, zone: ZoneInfo, handoff: time) -> datetime:
+    if handoff.tzinfo is not None:
+        raise ValueError("handoff must be a naive local time")
+    wall = datetime.combine(day, handoff, tzinfo=zone)
+    # A handoff inside a spring-forward gap does not exist on the wall clock; the UTC round
+    # trip turns it into the real instant (e.g. 02:30 -> 03:30) so stored values are valid.
+    return wall.astimezone(UTC).astimezone(zone)
+
+
+def regular_member(day: date, *, start: date, block_days: int, order: list[int]) -> int:
+    """Blocks of `block_days` days from `start`: member = order[(days since start // block_days) mod n]."""
+    if not order:
+        raise ValueError("a rotation needs at least one member")
+    if block_days < 1:
+        raise ValueError("block_days must be at least 1")
+    return order[((day - start).days // block_days) % len(order)]
+
+
+# --------------------------------------------------------------------------- holiday calendar
+
+
+def holiday_dates(
+    years: Iterable[int],
+    *,
+    country: str = DEFAULT_COUNTRY,
+    subdiv: str | None = None,
+    additions: Mapping[date, str] | None = None,
+    removals: Iterable[date] | None = None,
+) -> dict[date, str]:
+    """The rotation's holidays for `years`, keyed by the holiday's own date.
+
+    `observed=False`, so "Christmas Day" is always 25 December. Removals are applied before
+    additions, so removing a date and adding it again renames it. An addition on an existing
+    holiday is joined the way `holidays` joins two holidays on one date ("A; B"), and that
+    joined name is the holiday's identity for the window rule.
+    """
+    wanted = sorted(set(years))
+    calendar = country_holidays(country, subdiv=subdiv, years=wanted, observed=False)
+    wanted_set = set(wanted)
+    # Dates outside `years` are skipped: touching them would make `holidays` load that year.
+    for day in sorted(set(removals or ())):
+        if day.year in wanted_set and day in calendar:
+            calendar.pop(day)
+    for day, name in sorted((additions or {}).items()):
+        if day.year in wanted_set:
+            calendar[day] = name
+    return dict(sorted(calendar.items()))
+
+
+# --------------------------------------------------------------------------- turnover
+
+
+def successor_order(order: list[int], leaver: int, successor: int | None) -> list[int]:
+    """The rotation after `leaver` leaves.
+
+    A successor takes the leaver's position, so nobody else's blocks move. With no
+    successor the leaver is removed and the blocks close over the gap.
+    """
+    if leaver not in order:
+        raise ValueError(f"member {leaver} is not in the rotation")
+    if successor is None:
+        return [member for member in order if member != leaver]
+    if successor in order:
+        raise ValueError(f"member {successor} is already in the rotation")
+    return [successor if member == leaver else member for member in order]
+
+
+def inherit_history(history: Iterable[HistoryEntry], leaver: int, successor: int | None) -> list[HistoryEntry]:
+    """The leaver's holiday history counts as the successor's (window rule and totals alike).
+
+    With no successor the history is returned unchanged: it belongs to nobody in the rotation.
+    """
+    if successor is None:
+        return list(history)
+    return [(day, name, successor if member == leaver else member) for day, name, member in history]
+
+
+# --------------------------------------------------------------------------- planning
+
+
+class _Ledger:
+    """Who held which holiday when: history, fixed shifts and what has been planned so far."""
+
+    def __init__(self) -> None:
+        self.by_day: dict[date, tuple[str, int]] = {}
+        self._days: dict[tuple[str, int], list[date]] = defaultdict(list)
+
+    def hold(self, day: date, name: str, member: int) -> None:
+        previous = self.by_day.get(day)
+        if previous is not None:
+            self._days[previous].remove(day)
+        self.by_day[day] = (name, member)
+        bisect.insort(self._days[(name, member)], day)
+
+    def days_held(self, name: str, member: int) -> list[date]:
+        return self._days.get((name, member), [])
+
+    def min_year(self) -> int | None:
+        return min((day.year for day in self.by_day), default=None)
+
+
+def plan_shifts(
+    *,
+    start: date,
+    until: date,
+    from_day: date,
+    order: list[int],
+    block_days: int = DEFAULT_BLOCK_DAYS,
+    tz_name: str = DEFAULT_TZ,
+    handoff: time = DEFAULT_HANDOFF,
+    holidays: Mapping[date, str],
+    history: Iterable[HistoryEntry] = (),
+    window_years: int = DEFAULT_WINDOW_YEARS,
+    fixed: Mapping[date, int] | None = None,
+) -> list[PlannedShift]:
+    """One shift per day from `from_day` through `until`.
+
+    * `fixed` days (past and traded shifts) keep their member; fixed holidays count as history.
+    * Other holiday days are assigned per calendar year, in year order, each year's result
+      becoming history for the next (see `_assign_year` for the cost layers).
+    * Every other day follows the block formula (`regular_member`).
+    * A holiday shift whose member held the same holiday in an earlier year inside the window
+      carries a `HolidayWarning`; this depends only on the final assignment, so re-planning
+      with the result as `fixed` reproduces it exactly.
+
+    History entries dated inside the planned range are superseded by the plan itself.
+    """
+    if not order:
+        raise ValueError("a rotation needs at least one member")
+    if len(set(order)) != len(order):
+        raise ValueError("a member appears twice in the rotation order")
+    if block_days < 1:
+        raise ValueError("block_days must be at least 1")
+    if window_years < 1:
+        raise ValueError("window_years must be at least 1")
+    if until < from_day:
+        return []
+    fixed = dict(fixed or {})
+
+    ledger = _Ledger()
+    for day, name, member in sorted(history):
+        if not from_day <= day <= until:
+            ledger.hold(day, name, member)
+    for day, member in sorted(fixed.items()):
+        if day in holidays:
+            ledger.hold(day, holidays[day], member)
+
+    calendar_by_year: dict[int, list[date]] = defaultdict(list)
+    for day in sorted(holidays):
+        calendar_by_year[day.year].append(day)
+
+    planned: dict[date, int] = {}
+    for year in range(from_day.year, until.year + 1):
+        free = [day for day in calendar_by_year.get(year, ()) if from_day <= day <= until and day not in fixed]
+        if not free:
+            continue
+        assignment = _assign_year(
+            year,
+            free,
+            holidays=holidays,
+            calendar=calendar_by_year[year],
+            order=order,
+            ledger=ledger,
+            window_years=window_years,
+            running_since=start.year,
+        )
+        for day, member in assignment.items():
+            planned[day] = member
+            ledger.hold(day, holidays[day], member)
+
+    zone = ZoneInfo(tz_name)
+    day_count = (until - from_day).days + 1
+    bounds = [_local_handoff(from_day + timedelta(days=i), zone, handoff) for i in range(day_count + 1)]
+    shifts: list[PlannedShift] = []
+    for i in range(day_count):
+        day = from_day + timedelta(days=i)
+        name = holidays.get(day)
+        if day in fixed:
+            member = fixed[day]
+        elif name is not None:
+            member = planned[day]
+        else:
+            member = regular_member(day, start=start, block_days=block_days, order=order)
+        warning = None if name is None else _window_warning(day, name, member, ledger, window_years)
+        shifts.append(
+            PlannedShift(
+                day=day,
+                member=member,
+                kind="regular" if name is None else "holiday",
+                holiday_name=name,
+                start=bounds[i],
+                end=bounds[i + 1],
+                warning=warning,
+            )
+        )
+    return shifts
+
+
+def _window_warning(day: date, name: str, member: int, ledger: _Ledger, window_years: int) -> HolidayWarning | None:
+    """Warn when `member` held `name` on an earlier date fewer than `window_years` years back."""
+    held = ledger.days_held(name, member)
+    earlier = held[: bisect.bisect_left(held, day)]
+    if earlier and day.year - earlier[-1].year < window_years:
+        return HolidayWarning(member, name, day.year, earlier[-1].year, window_years)
+    return None
+
+
+def _assign_year(
+    year: int,
+    free: list[date],
+    *,
+    holidays: Mapping[date, str],
+    calendar: list[date],
+    order: list[int],
+    ledger: _Ledger,
+    window_years: int,
+    running_since: int,
+) -> dict[date, int]:
+    """Share out one year's free holidays as a min-cost assignment (not greedily).
+
+    Rows are the free holiday dates; columns are numbered slots per member (a member's j-th
+    holiday this year). The cost is lexicographic, most important first:
+
+    1. window: holding the same holiday fewer than `window_years` years apart; graded by how
+       close the clash is, so when nobody is eligible the least recent holder is taken;
+    2. yearly balance: the j-th slot costs the member's resulting count for the year, a convex
+       cost, so counts end within one of each other whenever eligibility allows;
+    3. running balance: the same on totals since the rotation's first year, so the extra
+       holidays of an uneven year go to the members with the lowest running totals;
+    4. recency: whoever held this holiday longest ago (never = longest) is cheapest;
+    5. rotation order, weighted by the holiday's place in the calendar so that, all else being
+       equal, earlier holidays go to earlier members (a flat rank would not tell them apart).
+
+    Balance sits below the window, so an unbalanced year is preferred over breaking the rule.
+    """
+    rows, n = len(free), len(order)
+    members = np.arange(n)
+    names = [holidays[day] for day in free]
+
+    # Counts over everything already known for this year (history, fixed days), current members only.
+    index = {member: i for i, member in enumerate(order)}
+    year_count = np.zeros(n, dtype=np.int64)
+    running = np.zeros(n, dtype=np.int64)
+    for day, (_, member) in ledger.by_day.items():
+        i = index.get(member)
+        if i is None:
+            continue
+        if day.year == year:
+            year_count[i] += 1
+        if running_since <= day.year <= year:
+            running[i] += 1
+
+    first_year = min(ledger.min_year() or year, year)
+    severity = np.zeros((rows, n), dtype=np.int64)
+    recency = np.zeros((rows, n), dtype=np.int64)
+    for r, name in enumerate(names):
+        for i, member in enumerate(order):
+            years = [day.year for day in ledger.days_held(name, member)]
+            if not years:
+                continue
+            closest = min(abs(year - held) for held in years)
+            if closest < window_years:
+                severity[r, i] = window_years - closest
+            before = [held for held in years if held < year]
+            if before:
+                recency[r, i] = max(before) - first_year + 1
+    position = {day: p for p, day in enumerate(calendar)}
+    weight = np.array([len(calendar) - position[day] for day in free], dtype=np.int64)
+    tie = weight[:, None] * members[None, :]
+
+    slots = np.arange(1, rows + 1)
+    year_level = year_count[:, None] + slots[None, :] - year_count.min()
+    running_level = running[:, None] + slots[None, :] - running.min()
+
+    # Each layer's scale exceeds the largest possible sum of every layer below it.
+    tie_scale = 1
+    recency_scale = tie_scale * (rows * int(tie.max()) + 1)
+    running_scale = recency_scale * (rows * int(recency.max()) + 1)
+    year_scale = running_scale * (rows * int(running_level.max()) + 1)
+    window_scale = year_scale * (rows * int(year_level.max()) + 1)
+    if window_scale * (2 * rows * window_years + 1) >= _MAX_EXACT_COST:
+        raise ValueError(f"{year}: too many holidays or members for an exact assignment")
+
+    edge = window_scale * severity + recency_scale * recency + tie_scale * tie  # (rows, n)
+    slot = year_scale * year_level + running_scale * running_level  # (n, rows)
+    # Column c = member (c // rows), slot (c % rows).
+    cost = np.repeat(edge, rows, axis=1) + slot.reshape(1, n * rows)
+
+    # The same holiday twice in one year (e.g. a lunar holiday falling twice) is a window clash
+    # the per-year matching cannot see; forbid the later copy for that member and solve again.
+    while True:
+        row_ind, col_ind = linear_sum_assignment(cost.astype(np.float64))
+        chosen = dict(zip(row_ind.tolist(), (col_ind // rows).tolist(), strict=True))
+        clash = _same_year_clash(names, chosen)
+        if clash is None:
+            break
+        r, i = clash
+        block = cost[r, i * rows : (i + 1) * rows]
+        if block.min() >= window_scale * window_years:
+            break  # already forbidden: keep the least bad answer
+        cost[r, i * rows : (i + 1) * rows] += window_scale * window_years
+    return {free[r]: order[i] for r, i in chosen.items()}
+
+
+def _same_year_clash(names: list[str], chosen: dict[int, int]) -> tuple[int, int] | None:
+    seen: set[tuple[str, int]] = set()
+    for r in sorted(chosen):
+        key = (names[r], chosen[r])
+        if key in seen:
+            return r, chosen[r]
+        seen.add(key)
+    return None

@@ -1,0 +1,47 @@
+from rest_framework import serializers
+
+from pipelines.models import Pipeline
+from pipelines.schedules import is_valid_schedule
+
+
+class CommonIssueSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    known_issue = serializers.BooleanField(default=False)
+
+
+class DelayRuleSerializer(serializers.Serializer):
+    contact = serializers.CharField(source="contact.name")
+    organisation = serializers.CharField(source="contact.organisation")
+    days_after_deadline = serializers.IntegerField()
+    data_description = serializers.CharField()
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    """A pipeline and its runbook. Managers may edit the schedule and the runbook fields; the rest comes
+    from the plan and the admin."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
+    runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
+    primary_owner = serializers.CharField(source="primary_owner.user.username", read_only=True, default=None)
+    secondary_owner = serializers.CharField(source="secondary_owner.user.username", read_only=True, default=None)
+    downstream_team = serializers.CharField(source="critical_downstream_team.name", read_only=True, default=None)
+    depends_on = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    dependents = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    common_issues = serializers.ListField(child=CommonIssueSerializer(), required=False)
+    delay_rules = DelayRuleSerializer(many=True, read_only=True)
+    critical_fields = serializers.ListField(child=serializers.CharField(), required=False)
+    column_aliases = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = Pipeline
+        fields = [
+            "url", "slug", "name", "runbook_url", "description", "common_issues", "standard_procedures",
+            "column_aliases", "primary_owner", "secondary_owner", "downstream_team", "depends_on", "dependents",
+            "schedule", "critical_fields", "delay_rules",
+        ]  # fmt: skip
+        read_only_fields = ["slug", "name"]
+
+    def validate_schedule(self, value: str) -> str:
+        if not is_valid_schedule(value):
+            raise serializers.ValidationError(f"“{value}” is not a valid cron expression (five fields, UTC).")
+        return value

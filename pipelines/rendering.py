@@ -1,0 +1,46 @@
+"""Runbook Markdown to safe HTML, with the plan's `#anchor` links turned into links to portal pages."""
+
+from collections.abc import Callable
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "p", "br", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
+    "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def link_target(href: str, anchor_url: Callable[[str], str | None]) -> str:
+    """Where a runbook link should point.
+
+    `#slug` links to a pipeline's own runbook page when `anchor_url` knows the slug; the plan's
+    malformed `#https://…` links lose their stray `#`; everything else is left alone.
+    """
+    if not href.startswith("#"):
+        return href
+    anchor = href[1:]
+    if anchor.startswith(("http://", "https://")):
+        return anchor
+    return anchor_url(anchor) or href
+
+
+def render_markdown(text: str, anchor_url: Callable[[str], str | None] = lambda slug: None) -> str:
+    """Markdown → HTML that can carry no script: the output is sanitised to a small set of tags and URL schemes."""
+
+    def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "a" and attribute == "href":
+            return link_target(value, anchor_url)
+        return value
+
+    html = markdown.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=keep_attribute,
+        link_rel="noopener noreferrer",
+    )

@@ -1,0 +1,100 @@
+"""Writes about pipelines: storing the runbook part of a maintenance plan."""
+
+from django.db import transaction
+
+from oncall.models import TeamMember
+from oncall.services import ImportSummary, assign_changed_fields
+
+from .choices import OwnerRole
+from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline
+from .plan import PipelineSpec
+
+
+@transaction.atomic
+def runbook_import(*, pipelines: tuple[PipelineSpec, ...], members: dict[str, TeamMember], summary: ImportSummary):
+    """Create or update each pipeline (matched by slug) with its owners, team, dependencies and delay rules.
+
+    Pipelines that are no longer in the plan are left as they are: their runs and incidents matter more
+    than the plan's tidiness, and a manager can delete them in the admin.
+    """
+    stored = {pipeline.slug: pipeline for pipeline in Pipeline.objects.with_runbook_relations()}
+    for spec in pipelines:
+        pipeline = stored.get(spec.slug)
+        created = pipeline is None
+        if created:
+            pipeline = Pipeline(slug=spec.slug)
+        changed = assign_changed_fields(
+            pipeline,
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "common_issues": [{"text": i.text, "known_issue": i.known_issue} for i in spec.common_issues],
+                "standard_procedures": spec.standard_procedures,
+                "column_aliases": list(spec.column_aliases),
+                "critical_downstream_team": _downstream_team(spec.downstream_team, summary),
+            },
+        )
+        if created or changed:
+            pipeline.full_clean()
+            pipeline.save()
+        stored[spec.slug] = pipeline
+        changed |= _sync_owners(pipeline, spec, members)
+        changed |= _sync_delay_rules(pipeline, spec, summary)
+        summary.record("pipeline", spec.name, created=created, changed=changed)
+    for spec in pipelines:
+        pipeline = stored[spec.slug]
+        wanted = {stored[slug].pk for slug in spec.depends_on}
+        if {p.pk for p in pipeline.depends_on.all()} != wanted:
+            pipeline.depends_on.set(wanted)
+            summary.record("dependencies", spec.name, created=False, changed=True)
+    return stored
+
+
+def _downstream_team(name: str | None, summary: ImportSummary) -> DownstreamTeam | None:
+    if not name:
+        return None
+    team, created = DownstreamTeam.objects.get_or_create(name=name)
+    if created:
+        summary.record("downstream team", name, created=True, changed=True)
+    return team
+
+
+def _sync_owners(pipeline: Pipeline, spec: PipelineSpec, members: dict[str, TeamMember]) -> bool:
+    wanted = {OwnerRole.PRIMARY: members[spec.primary_owner]}
+    if spec.secondary_owner:
+        wanted[OwnerRole.SECONDARY] = members[spec.secondary_owner]
+    current = {o.role: o.member_id for o in pipeline.ownerships.all()}
+    if current == {role: member.pk for role, member in wanted.items()}:
+        return False
+    # Delete first: swapping primary and secondary would otherwise trip the one-per-role constraint midway.
+    pipeline.ownerships.all().delete()
+    Ownership.objects.bulk_create(Ownership(pipeline=pipeline, member=m, role=r) for r, m in wanted.items())
+    return True
+
+
+def _sync_delay_rules(pipeline: Pipeline, spec: PipelineSpec, summary: ImportSummary) -> bool:
+    changed = False
+    kept = []
+    for rule_spec in spec.delay_rules:
+        contact, created = Contact.objects.get_or_create(
+            name=rule_spec.contact_name, defaults={"organisation": rule_spec.organisation}
+        )
+        if created:
+            summary.record("contact", str(contact), created=True, changed=True)
+        values = {"days_after_deadline": rule_spec.days_after_deadline, "data_description": rule_spec.data_description}
+        rule = DelayRule.objects.filter(pipeline=pipeline, contact=contact).first()
+        if rule is None:
+            rule = DelayRule(pipeline=pipeline, contact=contact, **values)
+            rule.full_clean()
+            rule.save()
+            changed = True
+        elif assign_changed_fields(rule, values):
+            rule.full_clean()
+            rule.save()
+            changed = True
+        kept.append(rule.pk)
+    stale = pipeline.delay_rules.exclude(pk__in=kept)
+    if stale.exists():
+        stale.delete()
+        changed = True
+    return changed

@@ -1,0 +1,23 @@
+"""Services that span the apps: the maintenance-plan import stores each app's part in one transaction."""
+
+from django.db import transaction
+
+from oncall.services import ImportSummary, team_member_upsert
+from pipelines.plan import Plan
+from pipelines.services import runbook_import
+
+
+@transaction.atomic
+def maintenance_plan_import(*, plan: Plan, dry_run: bool = False) -> ImportSummary:
+    """Store a parsed plan: members, then pipelines. With `dry_run` everything is rolled back."""
+    summary = ImportSummary()
+    members = {
+        spec.name: team_member_upsert(
+            name=spec.name, area=spec.area, expertise=spec.expertise, is_manager=spec.is_manager, summary=summary
+        )
+        for spec in plan.members
+    }
+    runbook_import(pipelines=plan.pipelines, members=members, summary=summary)
+    if dry_run:
+        transaction.set_rollback(True)
+    return summary

@@ -1,0 +1,100 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pipelines.models import Pipeline
+from tests.pipelines.factories import PipelineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_runbook_list_shows_owners_and_downstream_team(member_client, imported_seed):
+    response = member_client.get("/runbooks/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('href="/runbooks/') == 8
+    assert "Miles Lopez" in html and "Profit" in html
+
+
+def test_runbook_list_search_matches_names_and_text(member_client, imported_seed):
+    response = member_client.get("/runbooks/", {"q": "bots"})
+    assert [p.slug for p in response.context["pipelines"]] == ["engagement-pipeline"]
+    response = member_client.get("/runbooks/", {"q": "investors memory"})
+    assert [p.slug for p in response.context["pipelines"]] == ["aggregate-growth-reported-for-investors-pipeline"]
+    response = member_client.get("/runbooks/", {"q": "no-such-word"})
+    assert list(response.context["pipelines"]) == []
+    assert b"No runbook matches." in response.content
+
+
+def test_runbook_list_query_count_is_flat(member_client, django_assert_max_num_queries):
+    PipelineFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as few:
+        member_client.get("/runbooks/")
+    PipelineFactory.create_batch(12)
+    with django_assert_max_num_queries(len(few)):
+        member_client.get("/runbooks/")
+
+
+def test_team_page_query_count_is_flat(member_client, django_assert_max_num_queries):
+    PipelineFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        member_client.get("/team/")
+    PipelineFactory.create_batch(10)
+    with django_assert_max_num_queries(len(few)):
+        member_client.get("/team/")
+
+
+def test_runbook_detail_renders_sections_links_and_contacts(member_client, imported_seed):
+    response = member_client.get("/runbooks/unit-level-profit-pipeline-for-experiments/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<a href="/runbooks/profit-pipeline/"' in html  # the plan's #anchor link, now a portal link
+    assert "Known issue" in html
+    assert "Jasmine Glancy" in html and "Jackson Long" in html
+    assert "Ray Charley" in html and "2 days" in html
+    assert "<svg" in html and "Profit Pipeline" in html
+
+
+def test_runbook_detail_fixes_the_malformed_docs_link(member_client, imported_seed):
+    html = member_client.get("/runbooks/aggregate-engagement-for-investors-pipeline/").content.decode()
+    assert 'href="https://learn.microsoft.com/en-us/fabric/data-factory/delete-data-activity"' in html
+    assert '<a href="/runbooks/engagement-pipeline/"' in html
+
+
+def test_runbook_detail_shows_dependents_of_the_profit_pipeline(member_client, imported_seed):
+    response = member_client.get("/runbooks/profit-pipeline/")
+    assert {p.slug for p in response.context["downstream"]} == {
+        "unit-level-profit-pipeline-for-experiments",
+        "aggregate-profit-pipeline-for-investors",
+    }
+
+
+def test_runbook_detail_cannot_carry_a_script(member_client):
+    pipeline = PipelineFactory(
+        description="<script>alert('owned')</script>Loads data",
+        standard_procedures="[click](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        common_issues=[{"text": "<script>bad()</script>", "known_issue": True}],
+    )
+    html = member_client.get(pipeline.get_absolute_url()).content.decode().lower()
+    assert "alert(" not in html and "onerror" not in html and "javascript:" not in html
+    assert "loads data" in html
+
+
+def test_runbook_detail_404s_for_unknown_slug(member_client):
+    assert member_client.get("/runbooks/nope/").status_code == 404
+
+
+def test_team_page_lists_members_with_their_pipelines(member_client, imported_seed):
+    response = member_client.get("/team/")
+    html = response.content.decode()
+    assert "Hudson King" in html and "team leader" in html
+    assert "jasmine.glancy" in html
+    jasmine = next(m for m in response.context["members"] if m.name == "Jasmine Glancy")
+    primary = {o.pipeline.slug for o in jasmine.ownerships.all() if o.role == "primary"}
+    assert primary == {"unit-level-profit-pipeline-for-experiments", "engagement-pipeline"}
+
+
+def test_home_lists_pipelines(member_client, imported_seed):
+    response = member_client.get("/")
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/runbooks/') >= Pipeline.objects.count()

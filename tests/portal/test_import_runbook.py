@@ -1,0 +1,192 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from oncall.models import TeamMember
+from pipelines.models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline
+
+pytestmark = pytest.mark.django_db
+
+SLUGS = {
+    "profit-pipeline",
+    "unit-level-profit-pipeline-for-experiments",
+    "aggregate-profit-pipeline-for-investors",
+    "growth-pipeline",
+    "aggregate-growth-reported-for-investors-pipeline",
+    "daily-growth-for-experiments-pipeline",
+    "engagement-pipeline",
+    "aggregate-engagement-for-investors-pipeline",
+}
+
+
+def snapshot():
+    """Every row the import can touch, so "changes nothing" can be asserted exactly."""
+    return {
+        "users": list(get_user_model().objects.order_by("pk").values()),
+        "members": list(TeamMember.objects.order_by("pk").values()),
+        "pipelines": list(Pipeline.objects.order_by("pk").values()),
+        "ownerships": list(Ownership.objects.order_by("pk").values()),
+        "teams": list(DownstreamTeam.objects.order_by("pk").values()),
+        "contacts": list(Contact.objects.order_by("pk").values()),
+        "rules": list(DelayRule.objects.order_by("pk").values()),
+        "depends_on": list(Pipeline.depends_on.through.objects.order_by("pk").values()),
+    }
+
+
+def run_import(path, *args):
+    out = StringIO()
+    call_command("import_runbook", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def write_plan(tmp_path, text, name="plan.md"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def owners(slug):
+    return {o.role: o.member.user.username for o in Ownership.objects.filter(pipeline__slug=slug).select_related("member__user")}
+
+
+def test_seed_imports_exactly(imported_seed):
+    members = {m.name: m for m in TeamMember.objects.select_related("user")}
+    assert set(members) == {"Jasmine Glancy", "Miles Lopez", "Jackson Long", "Hudson King"}
+    assert members["Jasmine Glancy"].user.username == "jasmine.glancy"
+    assert [m.name for m in TeamMember.objects.filter(is_manager=True)] == ["Hudson King"]
+    assert members["Hudson King"].area == "Growth & Investors"
+    assert set(Pipeline.objects.values_list("slug", flat=True)) == SLUGS
+    assert owners("profit-pipeline") == {"primary": "miles.lopez", "secondary": "jasmine.glancy"}
+    assert owners("unit-level-profit-pipeline-for-experiments") == {"primary": "jasmine.glancy", "secondary": "jackson.long"}
+    assert owners("aggregate-profit-pipeline-for-investors") == {"primary": "miles.lopez", "secondary": "hudson.king"}
+    assert owners("growth-pipeline") == {"primary": "jackson.long", "secondary": "hudson.king"}
+    assert owners("aggregate-growth-reported-for-investors-pipeline") == {"primary": "hudson.king", "secondary": "miles.lopez"}
+    assert owners("daily-growth-for-experiments-pipeline") == {"primary": "jackson.long", "secondary": "jasmine.glancy"}
+    assert owners("engagement-pipeline") == {"primary": "jasmine.glancy", "secondary": "jackson.long"}
+    assert owners("aggregate-engagement-for-investors-pipeline") == {"primary": "hudson.king", "secondary": "miles.lopez"}
+    teams = {p.slug: p.critical_downstream_team and p.critical_downstream_team.name for p in Pipeline.objects.all()}
+    assert sorted(filter(None, teams.values())) == ["Growth", "Growth", "Price", "Profit", "Profit", "Profit"]
+    assert list(teams.values()).count(None) == 2
+    dependencies = {
+        (p, d) for p, d in Pipeline.depends_on.through.objects.values_list("from_pipeline__slug", "to_pipeline__slug")
+    }
+    assert dependencies == {
+        ("unit-level-profit-pipeline-for-experiments", "profit-pipeline"),
+        ("aggregate-profit-pipeline-for-investors", "profit-pipeline"),
+        ("daily-growth-for-experiments-pipeline", "growth-pipeline"),
+        ("aggregate-engagement-for-investors-pipeline", "engagement-pipeline"),
+    }
+    rules = {(r.pipeline.slug, r.contact.name, r.contact.organisation, r.days_after_deadline) for r in DelayRule.objects.all()}
+    assert rules == {
+        ("unit-level-profit-pipeline-for-experiments", "Ray Charley", "Sales", 2),
+        ("aggregate-profit-pipeline-for-investors", "Ray Charley", "Sales", 2),
+    }
+    unit = Pipeline.objects.get(slug="unit-level-profit-pipeline-for-experiments")
+    assert [i["known_issue"] for i in unit.common_issues] == [False, True]
+
+
+def test_reimport_changes_nothing(imported_seed, seed_plan_text, tmp_path):
+    before = snapshot()
+    output = run_import(write_plan(tmp_path, seed_plan_text))
+    assert snapshot() == before
+    assert "Nothing to change" in output
+
+
+def test_edited_plan_updates_in_place(imported_seed, seed_plan_text, tmp_path):
+    ids = dict(Pipeline.objects.values_list("slug", "pk"))
+    edited = seed_plan_text.replace(
+        "Enables the organization to monitor, analyze, and act on growth trends",
+        "Tracks growth trends",
+    ).replace(
+        "**Primary Owner:** Jackson Long\n\n**Secondary Owner:** Hudson King",
+        "**Primary Owner:** Hudson King\n\n**Secondary Owner:** Jackson Long",
+    ).replace(
+        "- Primary owner of the [Growth Pipeline](#growth-pipeline) and [Daily",
+        "- Secondary owner of the [Growth Pipeline](#growth-pipeline).\n     - Primary owner of the [Daily",
+    ).replace(
+        "Secondary owner of the [Aggregate Profit Pipeline](#aggregate-profit-pipeline-for-investors) and [Growth Pipeline](#growth-pipeline)",
+        "Secondary owner of the [Aggregate Profit Pipeline](#aggregate-profit-pipeline-for-investors).\n     - Primary owner of the [Growth Pipeline](#growth-pipeline)",
+    )
+    output = run_import(write_plan(tmp_path, edited))
+    growth = Pipeline.objects.get(slug="growth-pipeline")
+    assert growth.pk == ids["growth-pipeline"]
+    assert growth.description.startswith("Tracks growth trends")
+    assert owners("growth-pipeline") == {"primary": "hudson.king", "secondary": "jackson.long"}
+    assert dict(Pipeline.objects.values_list("slug", "pk")) == ids
+    assert TeamMember.objects.count() == 4
+    assert "updated" in output and "Growth Pipeline" in output
+
+
+def test_dry_run_writes_nothing(db, seed_plan_text, tmp_path):
+    before = snapshot()
+    output = run_import(write_plan(tmp_path, seed_plan_text), "--dry-run")
+    assert snapshot() == before
+    assert "Would have created 8 pipeline(s)" in output
+
+
+MALFORMED = {
+    "owner who is not a team member": (
+        lambda t: t.replace("**Primary Owner:** Miles Lopez\n\n**Secondary Owner:** Jasmine Glancy", "**Primary Owner:** Mister Nobody\n\n**Secondary Owner:** Jasmine Glancy"),
+        "Mister Nobody",
+    ),
+    "duplicate pipeline heading": (lambda t: t.replace("### Growth Pipeline\n", "### Profit Pipeline\n"), "Profit Pipeline"),
+    "pipeline without a primary owner": (
+        lambda t: t.replace("**Primary Owner:** Hudson King\n\n**Secondary Owner:** Miles Lopez\n\n**Common Issues:**\n\n- Sometimes", "**Secondary Owner:** Miles Lopez\n\n**Common Issues:**\n\n- Sometimes"),
+        "primary owner",
+    ),
+    "team section contradicting the owners": (
+        lambda t: t.replace("**Primary Owner:** Miles Lopez\n\n**Secondary Owner:** Jasmine Glancy", "**Primary Owner:** Jasmine Glancy\n\n**Secondary Owner:** Miles Lopez"),
+        "line",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_plan_exits_non_zero_names_the_line_and_changes_nothing(case, imported_seed, seed_plan_text, tmp_path):
+    edit, mention = MALFORMED[case]
+    broken = edit(seed_plan_text) + "\n"
+    assert broken.strip() != seed_plan_text.strip(), "the test's edit must change the plan"
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        run_import(write_plan(tmp_path, broken))
+    message = str(error.value)
+    assert "line " in message and mention.lower() in message.lower()
+    assert snapshot() == before
+
+
+def test_contradiction_names_both_lines(db, seed_plan_text, tmp_path):
+    broken = seed_plan_text.replace(
+        "**Primary Owner:** Miles Lopez\n\n**Secondary Owner:** Jasmine Glancy",
+        "**Primary Owner:** Jasmine Glancy\n\n**Secondary Owner:** Miles Lopez",
+    )
+    lines = broken.splitlines()
+    field_line = next(i for i, text in enumerate(lines, 1) if text == "**Primary Owner:** Jasmine Glancy")
+    claim_line = next(i for i, text in enumerate(lines, 1) if "Primary owner of the [Profit Pipeline]" in text)
+    with pytest.raises(CommandError) as error:
+        run_import(write_plan(tmp_path, broken))
+    assert f"line {field_line}" in str(error.value) or f"{field_line}" in str(error.value)
+    assert str(claim_line) in str(error.value)
+    assert Pipeline.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content, mention",
+    [(b"", "empty"), (b"  \n\n", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text")],
+    ids=["empty", "blank", "binary"],
+)
+def test_unreadable_file_exits_non_zero_and_changes_nothing(content, mention, imported_seed, tmp_path):
+    path = tmp_path / "plan.md"
+    path.write_bytes(content)
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+    assert mention in str(error.value)
+    assert snapshot() == before
+
+
+def test_missing_file_exits_non_zero(db, tmp_path):
+    with pytest.raises(CommandError) as error:
+        run_import(tmp_path / "nope.md")
+    assert "nope.md" in str(error.value)
