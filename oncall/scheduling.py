@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from holidays import country_holidays
-from scipy.optimize import linear_sum_assignment
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
+from scipy.sparse import coo_array
 
 DEFAULT_TZ = "UTC"
 DEFAULT_HANDOFF = time(0, 0)
@@ -252,21 +253,25 @@ def plan_shifts(
     for day in sorted(holidays):
         calendar_by_year[day.year].append(day)
 
+    def free_days(year: int) -> list[date]:
+        return [day for day in calendar_by_year.get(year, ()) if day >= from_day and day not in fixed]
+
     planned: dict[date, int] = {}
     for year in range(from_day.year, until.year + 1):
-        free = [day for day in calendar_by_year.get(year, ()) if from_day <= day <= until and day not in fixed]
+        # The whole calendar year is assigned, even past `until`, so extending the plan later
+        # does not change what was already planned; only days up to `until` are returned.
+        free = free_days(year)
         if not free:
             continue
-        assignment = _assign_year(
-            year,
-            free,
-            holidays=holidays,
-            calendar=calendar_by_year[year],
-            order=order,
-            ledger=ledger,
-            window_years=window_years,
-            running_since=start.year,
-        )
+        context = _YearContext(year, order, holidays, ledger, window_years, running_since=start.year)
+        assignment = None
+        for lookahead in range(window_years - 1, 0, -1):
+            horizon = {y: free_days(y) for y in range(year, year + lookahead + 1)}
+            assignment = _assign_with_lookahead(context, horizon, calendar_by_year)
+            if assignment is not None:
+                break
+        if assignment is None:
+            assignment = _assign_year(context, free, calendar_by_year[year])
         for day, member in assignment.items():
             planned[day] = member
             ledger.hold(day, holidays[day], member)
@@ -308,21 +313,187 @@ def _window_warning(day: date, name: str, member: int, ledger: _Ledger, window_y
     return None
 
 
-def _assign_year(
-    year: int,
-    free: list[date],
-    *,
-    holidays: Mapping[date, str],
-    calendar: list[date],
-    order: list[int],
-    ledger: _Ledger,
-    window_years: int,
-    running_since: int,
-) -> dict[date, int]:
+class _YearContext:
+    """What the holiday rule needs to know when `year` is being assigned."""
+
+    def __init__(
+        self,
+        year: int,
+        order: list[int],
+        holidays: Mapping[date, str],
+        ledger: _Ledger,
+        window_years: int,
+        *,
+        running_since: int,
+    ) -> None:
+        self.year = year
+        self.order = order
+        self.holidays = holidays
+        self.ledger = ledger
+        self.window_years = window_years
+        self.running_since = running_since
+        self.first_year = min(ledger.min_year() or year, year)
+        index = {member: i for i, member in enumerate(order)}
+        # Known holidays per year per member (history, fixed days, earlier years' results);
+        # people no longer in the rotation do not take part in the balance.
+        self._counts: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(len(order), dtype=np.int64))
+        for day, (_, member) in ledger.by_day.items():
+            i = index.get(member)
+            if i is not None:
+                self._counts[day.year][i] += 1
+        self.running_before = sum(
+            (self._counts[y] for y in list(self._counts) if running_since <= y < year),
+            np.zeros(len(order), dtype=np.int64),
+        )
+
+    def counts(self, year: int) -> np.ndarray:
+        return self._counts[year].copy() if year in self._counts else np.zeros(len(self.order), dtype=np.int64)
+
+    def severity(self, name: str, year: int, i: int) -> int:
+        """0 when eligible; otherwise how close the nearest clash is (window - distance in years)."""
+        years = [day.year for day in self.ledger.days_held(name, self.order[i])]
+        closest = min((abs(year - held) for held in years), default=self.window_years)
+        return max(0, self.window_years - closest)
+
+    def recency(self, name: str, i: int) -> int:
+        """0 for never held, otherwise larger the more recently it was held."""
+        before = [day.year for day in self.ledger.days_held(name, self.order[i]) if day.year < self.year]
+        return max(before) - self.first_year + 1 if before else 0
+
+    def preference(self, days: list[date], calendar: list[date]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Recency and rotation-order costs (rows x members) and the scale that keeps them apart.
+
+        The rotation term is the member's rank times the holiday's weight (earlier in the
+        calendar = heavier), so that, all else being equal, earlier holidays go to earlier
+        members; a flat rank would cost the same for every assignment with the same counts.
+        """
+        n = len(self.order)
+        position = {day: p for p, day in enumerate(calendar)}
+        weight = np.array([len(calendar) - position[day] for day in days], dtype=np.int64)
+        tie = weight[:, None] * np.arange(n)[None, :]
+        recency = np.array(
+            [[self.recency(self.holidays[day], i) for i in range(n)] for day in days], dtype=np.int64
+        ).reshape(len(days), n)
+        recency_scale = len(days) * int(tie.max(initial=0)) + 1
+        return recency, tie, recency_scale
+
+
+def _assign_with_lookahead(
+    context: _YearContext, horizon: dict[int, list[date]], calendar_by_year: Mapping[int, list[date]]
+) -> dict[date, int] | None:
+    """This year's holidays, chosen so the following years can still be balanced (or None).
+
+    A per-year matching is blind to what it forces later: with a team about the size of the
+    window, each holiday's next holders are nearly fixed by the previous ones, and an innocent
+    choice of who gets this year's extra holiday can make a later year impossible to balance.
+    So this year is solved together with the next years of `horizon` as a small integer
+    program with the window and both balance rules as hard constraints; only this year's
+    result is kept. The objective is this year's recency, then rotation order, as in the
+    matching. None when no such plan exists; the caller then tries a shorter horizon and,
+    last, the plain matching (which relaxes balance, then the window).
+    """
+    year, order, n = context.year, context.order, len(context.order)
+    rows: list[tuple[date, int]] = []
+    choices: list[list[int]] = []
+    for t in sorted(horizon):
+        for day in horizon[t]:
+            eligible = [i for i in range(n) if context.severity(context.holidays[day], t, i) == 0]
+            if not eligible:
+                if t == year:
+                    return None
+                continue  # a later year's forced pick: nothing to plan around
+            rows.append((day, t))
+            choices.append(eligible)
+
+    variables = [(r, i) for r, eligible in enumerate(choices) for i in eligible]
+    if not variables:
+        return None
+    data: list[int] = []
+    cons_rows: list[int] = []
+    cols: list[int] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def add(columns: list[int], lo: float, hi: float) -> None:
+        k = len(lower)
+        cons_rows.extend([k] * len(columns))
+        cols.extend(columns)
+        data.extend([1] * len(columns))
+        lower.append(lo)
+        upper.append(hi)
+
+    by_row: dict[int, list[int]] = defaultdict(list)
+    by_name_member: dict[tuple[str, int], list[int]] = defaultdict(list)
+    by_year_member: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for v, (r, i) in enumerate(variables):
+        day, t = rows[r]
+        by_row[r].append(v)
+        by_name_member[(context.holidays[day], i)].append(v)
+        by_year_member[(t, i)].append(v)
+
+    for r in range(len(rows)):
+        add(by_row[r], 1, 1)
+    # At most one copy of a holiday per member in any `window_years` consecutive years.
+    windows: set[tuple[int, ...]] = set()
+    for columns in by_name_member.values():
+        for v in columns:
+            first = rows[variables[v][0]][1]
+            window = tuple(c for c in columns if first <= rows[variables[c][0]][1] < first + context.window_years)
+            if len(window) > 1:
+                windows.add(window)
+    for window in sorted(windows):
+        add(list(window), 0, 1)
+    rows_per_year: dict[int, int] = defaultdict(int)
+    for _, t in rows:
+        rows_per_year[t] += 1
+    running = context.running_before.copy()
+    running_rows = 0
+    running_columns: dict[int, list[int]] = defaultdict(list)
+    for t in sorted(horizon):
+        known = context.counts(t)
+        total = int(known.sum()) + rows_per_year[t]
+        lo, hi = total // n, -(-total // n)
+        if known.max(initial=0) > hi:
+            return None
+        if t >= context.running_since:
+            running += known
+            running_rows += rows_per_year[t]
+        run_total = int(running.sum()) + running_rows
+        run_lo, run_hi = run_total // n, -(-run_total // n)
+        for i in range(n):
+            add(by_year_member[(t, i)], lo - int(known[i]), hi - int(known[i]))
+            if t >= context.running_since:
+                running_columns[i].extend(by_year_member[(t, i)])
+                add(running_columns[i], run_lo - int(running[i]), run_hi - int(running[i]))
+
+    this_year = [day for day, t in rows if t == year]
+    recency, tie, recency_scale = context.preference(this_year, calendar_by_year[year])
+    cost = np.zeros(len(variables))
+    for v, (r, i) in enumerate(variables):
+        if rows[r][1] == year:
+            cost[v] = recency_scale * recency[r, i] + tie[r, i]
+
+    matrix = coo_array((data, (cons_rows, cols)), shape=(len(lower), len(variables))).tocsc()
+    result = milp(
+        cost,
+        integrality=np.ones(len(variables)),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(matrix, lower, upper),
+        # An exact optimum (no relative gap) keeps the answer independent of solver luck,
+        # which re-planning relies on; the node cap is deterministic, unlike a time limit.
+        options={"mip_rel_gap": 0, "node_limit": 10_000},
+    )
+    if result.x is None:
+        return None
+    return {rows[r][0]: order[i] for v, (r, i) in enumerate(variables) if rows[r][1] == year and result.x[v] > 0.5}
+
+
+def _assign_year(context: _YearContext, free: list[date], calendar: list[date]) -> dict[date, int]:
     """Share out one year's free holidays as a min-cost assignment (not greedily).
 
-    Rows are the free holiday dates; columns are numbered slots per member (a member's j-th
-    holiday this year). The cost is lexicographic, most important first:
+    Used when no balanced plan respecting the window exists. Rows are the free holiday dates;
+    columns are numbered slots per member (a member's j-th holiday this year). The cost is
+    lexicographic, most important first:
 
     1. window: holding the same holiday fewer than `window_years` years apart; graded by how
        close the clash is, so when nobody is eligible the least recent holder is taken;
@@ -331,60 +502,30 @@ def _assign_year(
     3. running balance: the same on totals since the rotation's first year, so the extra
        holidays of an uneven year go to the members with the lowest running totals;
     4. recency: whoever held this holiday longest ago (never = longest) is cheapest;
-    5. rotation order, weighted by the holiday's place in the calendar so that, all else being
-       equal, earlier holidays go to earlier members (a flat rank would not tell them apart).
+    5. rotation order (see `_YearContext.preference`).
 
     Balance sits below the window, so an unbalanced year is preferred over breaking the rule.
     """
+    year, order, window_years = context.year, context.order, context.window_years
     rows, n = len(free), len(order)
-    members = np.arange(n)
-    names = [holidays[day] for day in free]
+    names = [context.holidays[day] for day in free]
+    severity = np.array([[context.severity(name, year, i) for i in range(n)] for name in names], dtype=np.int64)
+    recency, tie, recency_scale = context.preference(free, calendar)
 
-    # Counts over everything already known for this year (history, fixed days), current members only.
-    index = {member: i for i, member in enumerate(order)}
-    year_count = np.zeros(n, dtype=np.int64)
-    running = np.zeros(n, dtype=np.int64)
-    for day, (_, member) in ledger.by_day.items():
-        i = index.get(member)
-        if i is None:
-            continue
-        if day.year == year:
-            year_count[i] += 1
-        if running_since <= day.year <= year:
-            running[i] += 1
-
-    first_year = min(ledger.min_year() or year, year)
-    severity = np.zeros((rows, n), dtype=np.int64)
-    recency = np.zeros((rows, n), dtype=np.int64)
-    for r, name in enumerate(names):
-        for i, member in enumerate(order):
-            years = [day.year for day in ledger.days_held(name, member)]
-            if not years:
-                continue
-            closest = min(abs(year - held) for held in years)
-            if closest < window_years:
-                severity[r, i] = window_years - closest
-            before = [held for held in years if held < year]
-            if before:
-                recency[r, i] = max(before) - first_year + 1
-    position = {day: p for p, day in enumerate(calendar)}
-    weight = np.array([len(calendar) - position[day] for day in free], dtype=np.int64)
-    tie = weight[:, None] * members[None, :]
-
+    year_count = context.counts(year)
+    running = context.running_before + (year_count if year >= context.running_since else 0)
     slots = np.arange(1, rows + 1)
     year_level = year_count[:, None] + slots[None, :] - year_count.min()
     running_level = running[:, None] + slots[None, :] - running.min()
 
     # Each layer's scale exceeds the largest possible sum of every layer below it.
-    tie_scale = 1
-    recency_scale = tie_scale * (rows * int(tie.max()) + 1)
     running_scale = recency_scale * (rows * int(recency.max()) + 1)
     year_scale = running_scale * (rows * int(running_level.max()) + 1)
     window_scale = year_scale * (rows * int(year_level.max()) + 1)
     if window_scale * (2 * rows * window_years + 1) >= _MAX_EXACT_COST:
         raise ValueError(f"{year}: too many holidays or members for an exact assignment")
 
-    edge = window_scale * severity + recency_scale * recency + tie_scale * tie  # (rows, n)
+    edge = window_scale * severity + recency_scale * recency + tie  # (rows, n)
     slot = year_scale * year_level + running_scale * running_level  # (n, rows)
     # Column c = member (c // rows), slot (c % rows).
     cost = np.repeat(edge, rows, axis=1) + slot.reshape(1, n * rows)
@@ -398,8 +539,7 @@ def _assign_year(
         if clash is None:
             break
         r, i = clash
-        block = cost[r, i * rows : (i + 1) * rows]
-        if block.min() >= window_scale * window_years:
+        if cost[r, i * rows : (i + 1) * rows].min() >= window_scale * window_years:
             break  # already forbidden: keep the least bad answer
         cost[r, i * rows : (i + 1) * rows] += window_scale * window_years
     return {free[r]: order[i] for r, i in chosen.items()}

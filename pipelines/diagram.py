@@ -43,9 +43,7 @@ class Diagram:
     box_height: int = BOX_HEIGHT
 
 
-def dependency_diagram(
-    current: str, upstream: list[tuple[str, str]], downstream: list[tuple[str, str]]
-) -> Diagram:
+def dependency_diagram(current: str, upstream: list[tuple[str, str]], downstream: list[tuple[str, str]]) -> Diagram:
     """Three columns: upstream pipelines → this pipeline → its dependents, each (label, url)."""
     rows = max(len(upstream), len(downstream), 1)
     height = rows * (BOX_HEIGHT + ROW_GAP) - ROW_GAP
@@ -62,4 +60,4 @@ def dependency_diagram(
     edges = [Edge(b.x + BOX_WIDTH, b.y + BOX_HEIGHT // 2, centre.x, mid_y) for b in left]
     edges += [Edge(centre.x + BOX_WIDTH, mid_y, b.x, b.y + BOX_HEIGHT // 2) for b in right]
     width = (right[0].x if right else centre.x) + BOX_WIDTH
-    return Diagram(tuple([*left, centre, *right]), tuple(edges), width, height)
+    return Diagram((*left, centre, *right), tuple(edges), width, height)

@@ -65,6 +65,10 @@ class TeamView(ListView):
     context_object_name = "members"
 
     def get_queryset(self):
-        return TeamMember.objects.select_related("user").prefetch_related(
-            Prefetch("ownerships", queryset=Ownership.objects.select_related("pipeline").order_by("pipeline__name"))
-        ).order_by("-active", "name")
+        return (
+            TeamMember.objects.select_related("user")
+            .prefetch_related(
+                Prefetch("ownerships", queryset=Ownership.objects.select_related("pipeline").order_by("pipeline__name"))
+            )
+            .order_by("-active", "name")
+        )

@@ -8,5 +8,16 @@ class TeamMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TeamMember
-        fields = ["id", "name", "username", "email", "area", "expertise", "is_manager", "active", "joined_on", "left_on"]
+        fields = [
+            "id",
+            "name",
+            "username",
+            "email",
+            "area",
+            "expertise",
+            "is_manager",
+            "active",
+            "joined_on",
+            "left_on",
+        ]
         read_only_fields = ["active", "left_on"]

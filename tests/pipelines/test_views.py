@@ -12,7 +12,7 @@ def test_runbook_list_shows_owners_and_downstream_team(member_client, imported_s
     response = member_client.get("/runbooks/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('href="/runbooks/') == 8
+    assert html.count('<td><a href="/runbooks/') == 8
     assert "Miles Lopez" in html and "Profit" in html
 
 

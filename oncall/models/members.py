@@ -1,16 +1,20 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .querysets import TeamMemberQuerySet
+from ..querysets import TeamMemberQuerySet
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class TeamMember(models.Model):
     """A person on the data-engineering team, with the login user they sign in as."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_member"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_member")
     name = models.CharField(max_length=150, unique=True)
     email = models.EmailField(blank=True)
     area = models.CharField(max_length=150, blank=True, help_text='e.g. "Growth & Investors"')
@@ -21,6 +25,17 @@ class TeamMember(models.Model):
     active = models.BooleanField(default=True)
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text="Who took over this member's rotation position, shifts and holiday history when they left.",
+    )
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_feed_token, help_text="The secret in this member's calendar feed URL."
+    )
 
     objects = TeamMemberQuerySet.as_manager()
 

@@ -1,0 +1,40 @@
+from django.db import models
+
+from ..choices import NotificationStatus
+from .members import TeamMember
+
+
+class Notification(models.Model):
+    """One email the portal sent or will send: the audit of who was told what.
+
+    `key` names the event and the recipient (e.g. `oncall.block-reminder:shift-12:a@example.com`);
+    it is unique, so an event retried by a task never reaches the same person twice.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=60, db_index=True)
+    recipient = models.EmailField()
+    member = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    about = models.CharField(max_length=255, blank=True, help_text="What the message is about, in words.")
+    about_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=NotificationStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="%(app_label)s_%(class)s_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient} ({self.get_status_display()})"
