@@ -200,6 +200,8 @@ class ResponseBreach:
 
 @dataclass(frozen=True, slots=True)
 class Availability:
+    """Availability of the due occurrences; see `availability`."""
+
     scheduled_runs: int
     successful_runs: int
     availability_pct: Decimal
@@ -212,6 +214,8 @@ class Availability:
 
 @dataclass(frozen=True, slots=True)
 class Timeliness:
+    """Delivery by the daily deadline; see `timeliness`."""
+
     business_days: int
     late_days: tuple[LateDay, ...]
     uncommunicated_delays: tuple[date, ...]
@@ -220,6 +224,8 @@ class Timeliness:
 
 @dataclass(frozen=True, slots=True)
 class Quality:
+    """Record counts of the successful runs; see `data_quality`."""
+
     checked_runs: int
     quality_breaches: tuple[QualityBreach, ...]
     unreported_runs: tuple[RunRef, ...]
@@ -228,6 +234,8 @@ class Quality:
 
 @dataclass(frozen=True, slots=True)
 class Response:
+    """Deadlines of the critical incidents; see `incident_response`."""
+
     critical_incidents: int
     ack_breaches: tuple[ResponseBreach, ...]
     resolution_breaches: tuple[ResponseBreach, ...]
@@ -521,11 +529,7 @@ def incident_response(
     * response_ok: no breach of either kind.
     """
     critical = sorted(
-        (
-            incident
-            for incident in incidents
-            if incident.severity == CRITICAL and start <= incident.detected_at < end
-        ),
+        (incident for incident in incidents if incident.severity == CRITICAL and start <= incident.detected_at < end),
         key=lambda incident: (incident.detected_at, incident.id),
     )
     ack_breaches: list[ResponseBreach] = []

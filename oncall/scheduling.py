@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -221,13 +221,13 @@ def plan_shifts(
 
     * `fixed` days (past and traded shifts) keep their member; fixed holidays count as history.
     * Other holiday days are assigned per calendar year, in year order, each year's result
-      becoming history for the next (see `_assign_year` for the cost layers).
+      becoming history for the next (see `_assign_year`).
     * Every other day follows the block formula (`regular_member`).
     * A holiday shift whose member held the same holiday in an earlier year inside the window
       carries a `HolidayWarning`; this depends only on the final assignment, so re-planning
       with the result as `fixed` reproduces it exactly.
 
-    History entries dated inside the planned range are superseded by the plan itself.
+    History entries dated on or after `from_day` are ignored: the plan (or `fixed`) decides those days.
     """
     if not order:
         raise ValueError("a rotation needs at least one member")
@@ -243,7 +243,7 @@ def plan_shifts(
 
     ledger = _Ledger()
     for day, name, member in sorted(history):
-        if not from_day <= day <= until:
+        if day < from_day:
             ledger.hold(day, name, member)
     for day, member in sorted(fixed.items()):
         if day in holidays:
@@ -264,14 +264,7 @@ def plan_shifts(
         if not free:
             continue
         context = _YearContext(year, order, holidays, ledger, window_years, running_since=start.year)
-        assignment = None
-        for lookahead in range(window_years - 1, 0, -1):
-            horizon = {y: free_days(y) for y in range(year, year + lookahead + 1)}
-            assignment = _assign_with_lookahead(context, horizon, calendar_by_year)
-            if assignment is not None:
-                break
-        if assignment is None:
-            assignment = _assign_year(context, free, calendar_by_year[year])
+        assignment = _assign_year(context, free, calendar_by_year, free_days)
         for day, member in assignment.items():
             planned[day] = member
             ledger.hold(day, holidays[day], member)
@@ -313,8 +306,11 @@ def _window_warning(day: date, name: str, member: int, ledger: _Ledger, window_y
     return None
 
 
+# --------------------------------------------------------------------------- the holiday rule
+
+
 class _YearContext:
-    """What the holiday rule needs to know when `year` is being assigned."""
+    """What the holiday rule needs to know while `year` is being assigned."""
 
     def __init__(
         self,
@@ -335,165 +331,115 @@ class _YearContext:
         self.first_year = min(ledger.min_year() or year, year)
         index = {member: i for i, member in enumerate(order)}
         # Known holidays per year per member (history, fixed days, earlier years' results);
-        # people no longer in the rotation do not take part in the balance.
-        self._counts: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(len(order), dtype=np.int64))
+        # people no longer in the rotation take no part in the balance.
+        self._counts: dict[int, np.ndarray] = {}
         for day, (_, member) in ledger.by_day.items():
             i = index.get(member)
             if i is not None:
-                self._counts[day.year][i] += 1
-        self.running_before = sum(
-            (self._counts[y] for y in list(self._counts) if running_since <= y < year),
-            np.zeros(len(order), dtype=np.int64),
-        )
+                self._counts.setdefault(day.year, np.zeros(len(order), dtype=np.int64))[i] += 1
+        self.running_before = np.zeros(len(order), dtype=np.int64)
+        for held_year, counts in self._counts.items():
+            if running_since <= held_year < year:
+                self.running_before += counts
 
     def counts(self, year: int) -> np.ndarray:
-        return self._counts[year].copy() if year in self._counts else np.zeros(len(self.order), dtype=np.int64)
+        counts = self._counts.get(year)
+        return np.zeros(len(self.order), dtype=np.int64) if counts is None else counts.copy()
 
     def severity(self, name: str, year: int, i: int) -> int:
-        """0 when eligible; otherwise how close the nearest clash is (window - distance in years)."""
-        years = [day.year for day in self.ledger.days_held(name, self.order[i])]
-        closest = min((abs(year - held) for held in years), default=self.window_years)
+        """0 when member i may hold `name` in `year`; otherwise window - distance to the nearest clash."""
+        closest = min(
+            (abs(year - day.year) for day in self.ledger.days_held(name, self.order[i])), default=self.window_years
+        )
         return max(0, self.window_years - closest)
 
     def recency(self, name: str, i: int) -> int:
-        """0 for never held, otherwise larger the more recently it was held."""
-        before = [day.year for day in self.ledger.days_held(name, self.order[i]) if day.year < self.year]
-        return max(before) - self.first_year + 1 if before else 0
+        """0 for never held; otherwise larger the more recently member i held `name`."""
+        held = [day.year for day in self.ledger.days_held(name, self.order[i]) if day.year < self.year]
+        return max(held) - self.first_year + 1 if held else 0
 
-    def preference(self, days: list[date], calendar: list[date]) -> tuple[np.ndarray, np.ndarray, int]:
-        """Recency and rotation-order costs (rows x members) and the scale that keeps them apart.
+    def preference(self, days: list[date], calendar: list[date]) -> tuple[np.ndarray, int]:
+        """The recency-then-rotation cost of giving each of `days` to each member (rows x members).
 
         The rotation term is the member's rank times the holiday's weight (earlier in the
         calendar = heavier), so that, all else being equal, earlier holidays go to earlier
         members; a flat rank would cost the same for every assignment with the same counts.
+        Returns the costs and an upper bound of their sum over one assignment.
         """
         n = len(self.order)
         position = {day: p for p, day in enumerate(calendar)}
         weight = np.array([len(calendar) - position[day] for day in days], dtype=np.int64)
-        tie = weight[:, None] * np.arange(n)[None, :]
-        recency = np.array(
-            [[self.recency(self.holidays[day], i) for i in range(n)] for day in days], dtype=np.int64
-        ).reshape(len(days), n)
+        tie = weight[:, None] * np.arange(n, dtype=np.int64)[None, :]
+        recency = np.array([[self.recency(self.holidays[day], i) for i in range(n)] for day in days], dtype=np.int64)
         recency_scale = len(days) * int(tie.max(initial=0)) + 1
-        return recency, tie, recency_scale
+        cost = recency_scale * recency.reshape(len(days), n) + tie
+        return cost, len(days) * int(cost.max(initial=0)) + 1
+
+    def is_clean(self, assignment: Mapping[date, int]) -> bool:
+        """True when `assignment` breaks no window and keeps both balances."""
+        index = {member: i for i, member in enumerate(self.order)}
+        counts = self.counts(self.year)
+        taken: set[tuple[str, int]] = set()
+        for day, member in assignment.items():
+            name, i = self.holidays[day], index[member]
+            if self.severity(name, self.year, i) or (name, i) in taken:
+                return False
+            taken.add((name, i))
+            counts[i] += 1
+        if counts.max() - counts.min() > 1:
+            return False
+        if self.year >= self.running_since:
+            running = self.running_before + counts
+            return bool(running.max() - running.min() <= 1)
+        return True
 
 
-def _assign_with_lookahead(
-    context: _YearContext, horizon: dict[int, list[date]], calendar_by_year: Mapping[int, list[date]]
-) -> dict[date, int] | None:
-    """This year's holidays, chosen so the following years can still be balanced (or None).
+def _assign_year(
+    context: _YearContext,
+    free: list[date],
+    calendar_by_year: Mapping[int, list[date]],
+    free_days: Callable[[int], list[date]],
+) -> dict[date, int]:
+    """Assign one calendar year's free holidays.
 
-    A per-year matching is blind to what it forces later: with a team about the size of the
-    window, each holiday's next holders are nearly fixed by the previous ones, and an innocent
-    choice of who gets this year's extra holiday can make a later year impossible to balance.
-    So this year is solved together with the next years of `horizon` as a small integer
-    program with the window and both balance rules as hard constraints; only this year's
-    result is kept. The objective is this year's recency, then rotation order, as in the
-    matching. None when no such plan exists; the caller then tries a shorter horizon and,
-    last, the plain matching (which relaxes balance, then the window).
+    1. Solve the year on its own as a min-cost assignment (`_Matching`). If even that cannot
+       respect the window and keep both balances, its answer (balance relaxed first, then the
+       window) is final.
+    2. Otherwise make sure the choice leaves the next `window_years - 1` years solvable
+       (`_Lookahead`): a per-year matching is blind to what it forces later, and with a team
+       about the size of the window an innocent choice of who gets this year's extra holiday
+       can make a later year impossible to balance. If the matching's answer does not, take
+       the best answer that does; failing that, look less far ahead.
+
+    Either way the answer is the canonical one: among equally good answers, the holidays in
+    date order go to the earliest possible member in rotation order. That makes re-planning
+    with part of the year fixed return the rest unchanged.
     """
-    year, order, n = context.year, context.order, len(context.order)
-    rows: list[tuple[date, int]] = []
-    choices: list[list[int]] = []
-    for t in sorted(horizon):
-        for day in horizon[t]:
-            eligible = [i for i in range(n) if context.severity(context.holidays[day], t, i) == 0]
-            if not eligible:
-                if t == year:
-                    return None
-                continue  # a later year's forced pick: nothing to plan around
-            rows.append((day, t))
-            choices.append(eligible)
-
-    variables = [(r, i) for r, eligible in enumerate(choices) for i in eligible]
-    if not variables:
-        return None
-    data: list[int] = []
-    cons_rows: list[int] = []
-    cols: list[int] = []
-    lower: list[float] = []
-    upper: list[float] = []
-
-    def add(columns: list[int], lo: float, hi: float) -> None:
-        k = len(lower)
-        cons_rows.extend([k] * len(columns))
-        cols.extend(columns)
-        data.extend([1] * len(columns))
-        lower.append(lo)
-        upper.append(hi)
-
-    by_row: dict[int, list[int]] = defaultdict(list)
-    by_name_member: dict[tuple[str, int], list[int]] = defaultdict(list)
-    by_year_member: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for v, (r, i) in enumerate(variables):
-        day, t = rows[r]
-        by_row[r].append(v)
-        by_name_member[(context.holidays[day], i)].append(v)
-        by_year_member[(t, i)].append(v)
-
-    for r in range(len(rows)):
-        add(by_row[r], 1, 1)
-    # At most one copy of a holiday per member in any `window_years` consecutive years.
-    windows: set[tuple[int, ...]] = set()
-    for columns in by_name_member.values():
-        for v in columns:
-            first = rows[variables[v][0]][1]
-            window = tuple(c for c in columns if first <= rows[variables[c][0]][1] < first + context.window_years)
-            if len(window) > 1:
-                windows.add(window)
-    for window in sorted(windows):
-        add(list(window), 0, 1)
-    rows_per_year: dict[int, int] = defaultdict(int)
-    for _, t in rows:
-        rows_per_year[t] += 1
-    running = context.running_before.copy()
-    running_rows = 0
-    running_columns: dict[int, list[int]] = defaultdict(list)
-    for t in sorted(horizon):
-        known = context.counts(t)
-        total = int(known.sum()) + rows_per_year[t]
-        lo, hi = total // n, -(-total // n)
-        if known.max(initial=0) > hi:
-            return None
-        if t >= context.running_since:
-            running += known
-            running_rows += rows_per_year[t]
-        run_total = int(running.sum()) + running_rows
-        run_lo, run_hi = run_total // n, -(-run_total // n)
-        for i in range(n):
-            add(by_year_member[(t, i)], lo - int(known[i]), hi - int(known[i]))
-            if t >= context.running_since:
-                running_columns[i].extend(by_year_member[(t, i)])
-                add(running_columns[i], run_lo - int(running[i]), run_hi - int(running[i]))
-
-    this_year = [day for day, t in rows if t == year]
-    recency, tie, recency_scale = context.preference(this_year, calendar_by_year[year])
-    cost = np.zeros(len(variables))
-    for v, (r, i) in enumerate(variables):
-        if rows[r][1] == year:
-            cost[v] = recency_scale * recency[r, i] + tie[r, i]
-
-    matrix = coo_array((data, (cons_rows, cols)), shape=(len(lower), len(variables))).tocsc()
-    result = milp(
-        cost,
-        integrality=np.ones(len(variables)),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(matrix, lower, upper),
-        # An exact optimum (no relative gap) keeps the answer independent of solver luck,
-        # which re-planning relies on; the node cap is deterministic, unlike a time limit.
-        options={"mip_rel_gap": 0, "node_limit": 10_000},
-    )
-    if result.x is None:
-        return None
-    return {rows[r][0]: order[i] for v, (r, i) in enumerate(variables) if rows[r][1] == year and result.x[v] > 0.5}
+    year, calendar = context.year, calendar_by_year[context.year]
+    matching = _Matching(context, free, calendar)
+    answer = matching.canonical()
+    if not context.is_clean(answer):
+        return answer
+    for lookahead in range(context.window_years - 1, 0, -1):
+        horizon = {y: free_days(y) for y in range(year, year + lookahead + 1) if y in calendar_by_year}
+        if not any(horizon[y] for y in horizon if y != year):
+            return answer  # nothing later to keep solvable
+        program = _Lookahead(context, free, horizon, calendar)
+        if not program.possible:
+            continue
+        if program.admits(answer):
+            return answer
+        better = program.canonical()
+        if better is not None:
+            return better
+    return answer
 
 
-def _assign_year(context: _YearContext, free: list[date], calendar: list[date]) -> dict[date, int]:
-    """Share out one year's free holidays as a min-cost assignment (not greedily).
+class _Matching:
+    """One year's free holidays as a min-cost assignment, solved with `linear_sum_assignment`.
 
-    Used when no balanced plan respecting the window exists. Rows are the free holiday dates;
-    columns are numbered slots per member (a member's j-th holiday this year). The cost is
-    lexicographic, most important first:
+    Rows are the free holiday dates; columns are numbered slots per member (a member's j-th
+    holiday this year). The cost is lexicographic, most important first:
 
     1. window: holding the same holiday fewer than `window_years` years apart; graded by how
        close the clash is, so when nobody is eligible the least recent holder is taken;
@@ -506,50 +452,260 @@ def _assign_year(context: _YearContext, free: list[date], calendar: list[date]) 
 
     Balance sits below the window, so an unbalanced year is preferred over breaking the rule.
     """
-    year, order, window_years = context.year, context.order, context.window_years
-    rows, n = len(free), len(order)
-    names = [context.holidays[day] for day in free]
-    severity = np.array([[context.severity(name, year, i) for i in range(n)] for name in names], dtype=np.int64)
-    recency, tie, recency_scale = context.preference(free, calendar)
 
-    year_count = context.counts(year)
-    running = context.running_before + (year_count if year >= context.running_since else 0)
-    slots = np.arange(1, rows + 1)
-    year_level = year_count[:, None] + slots[None, :] - year_count.min()
-    running_level = running[:, None] + slots[None, :] - running.min()
+    def __init__(self, context: _YearContext, free: list[date], calendar: list[date]) -> None:
+        self.free = free
+        self.order = context.order
+        self.names = [context.holidays[day] for day in free]
+        rows, n, year = len(free), len(context.order), context.year
+        self.rows, self.n = rows, n
+        severity = np.array(
+            [[context.severity(name, year, i) for i in range(n)] for name in self.names], dtype=np.int64
+        ).reshape(rows, n)
+        preference, preference_bound = context.preference(free, calendar)
 
-    # Each layer's scale exceeds the largest possible sum of every layer below it.
-    running_scale = recency_scale * (rows * int(recency.max()) + 1)
-    year_scale = running_scale * (rows * int(running_level.max()) + 1)
-    window_scale = year_scale * (rows * int(year_level.max()) + 1)
-    if window_scale * (2 * rows * window_years + 1) >= _MAX_EXACT_COST:
-        raise ValueError(f"{year}: too many holidays or members for an exact assignment")
+        year_count = context.counts(year)
+        running = context.running_before + (year_count if year >= context.running_since else 0)
+        slots = np.arange(1, rows + 1, dtype=np.int64)
+        year_level = year_count[:, None] + slots[None, :] - year_count.min()
+        running_level = running[:, None] + slots[None, :] - running.min()
 
-    edge = window_scale * severity + recency_scale * recency + tie  # (rows, n)
-    slot = year_scale * year_level + running_scale * running_level  # (n, rows)
-    # Column c = member (c // rows), slot (c % rows).
-    cost = np.repeat(edge, rows, axis=1) + slot.reshape(1, n * rows)
+        # Each layer's scale exceeds the largest possible sum of every layer below it.
+        running_scale = preference_bound
+        year_scale = running_scale * (rows * int(running_level.max()) + 1)
+        self.window_penalty = year_scale * (rows * int(year_level.max()) + 1) * context.window_years
+        # Costs are exact integers handed to a float64 solver: below 2**53 every sum is exact,
+        # so the layers never blur. The factor 2 leaves room for same-year clash penalties.
+        if self.window_penalty * (2 * rows + 1) >= 2**53:
+            raise ValueError(f"{year}: too many holidays or members for an exact assignment")
 
-    # The same holiday twice in one year (e.g. a lunar holiday falling twice) is a window clash
-    # the per-year matching cannot see; forbid the later copy for that member and solve again.
-    while True:
-        row_ind, col_ind = linear_sum_assignment(cost.astype(np.float64))
-        chosen = dict(zip(row_ind.tolist(), (col_ind // rows).tolist(), strict=True))
-        clash = _same_year_clash(names, chosen)
-        if clash is None:
-            break
-        r, i = clash
-        if cost[r, i * rows : (i + 1) * rows].min() >= window_scale * window_years:
-            break  # already forbidden: keep the least bad answer
-        cost[r, i * rows : (i + 1) * rows] += window_scale * window_years
-    return {free[r]: order[i] for r, i in chosen.items()}
+        edge = (self.window_penalty // context.window_years) * severity + preference  # (rows, n)
+        slot = year_scale * year_level + running_scale * running_level  # (n, rows)
+        # Column c is member c // rows, slot c % rows.
+        self.cost = np.repeat(edge, rows, axis=1) + slot.reshape(1, n * rows)
+
+    def _solve(self, cost: np.ndarray) -> tuple[list[int], int]:
+        row_ind, col_ind = linear_sum_assignment(cost)
+        members = [0] * self.rows
+        for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True):
+            members[r] = c // self.rows
+        return members, int(self.cost[row_ind, col_ind].sum())
+
+    def _clash(self, members: list[int]) -> int | None:
+        """A row giving a member the same holiday twice this year (a lunar holiday falling twice)."""
+        seen: set[tuple[str, int]] = set()
+        for r, i in enumerate(members):
+            if (self.names[r], i) in seen:
+                return r
+            seen.add((self.names[r], i))
+        return None
+
+    def canonical(self) -> dict[date, int]:
+        """The optimum whose holidays, in date order, go to the earliest possible members."""
+        while True:
+            members = self._canonical()
+            r = self._clash(members)
+            # The matching cannot see a same-year repeat; forbid it like any clash and solve again.
+            block = slice(members[r] * self.rows, (members[r] + 1) * self.rows) if r is not None else None
+            if block is None or self.cost[r, block].min() >= self.window_penalty:
+                return {self.free[r]: self.order[i] for r, i in enumerate(members)}
+            self.cost[r, block] += self.window_penalty
+
+    def _canonical(self) -> list[int]:
+        cost = self.cost.astype(np.float64)
+        members, best = self._solve(cost)
+        for r in range(self.rows):
+            for i in range(members[r]):
+                trial = cost.copy()
+                trial[r, : i * self.rows] = np.inf
+                trial[r, (i + 1) * self.rows :] = np.inf
+                candidate, total = self._solve(trial)
+                if total == best:
+                    members = candidate
+                    break
+            # Pin this row to its member before looking at the next one.
+            cost[r, : members[r] * self.rows] = np.inf
+            cost[r, (members[r] + 1) * self.rows :] = np.inf
+        return members
 
 
-def _same_year_clash(names: list[str], chosen: dict[int, int]) -> tuple[int, int] | None:
-    seen: set[tuple[str, int]] = set()
-    for r in sorted(chosen):
-        key = (names[r], chosen[r])
-        if key in seen:
-            return r, chosen[r]
-        seen.add(key)
-    return None
+class _Lookahead:
+    """This year plus the next ones of `horizon` as a small integer program (HiGHS via `milp`).
+
+    The window and both balance rules are hard constraints here; only this year's holidays are
+    priced (recency, then rotation order, as in the matching), the later years only have to
+    stay solvable. Later holidays nobody can take are left out: they will be forced anyway.
+    """
+
+    def __init__(
+        self, context: _YearContext, free: list[date], horizon: Mapping[int, list[date]], calendar: list[date]
+    ) -> None:
+        self.free = free
+        self.order = context.order
+        n, year = len(context.order), context.year
+        self.possible = True
+        rows: list[tuple[date, int]] = []
+        self.variables: list[tuple[int, int]] = []
+        for t in sorted(horizon):
+            for day in horizon[t]:
+                eligible = [i for i in range(n) if context.severity(context.holidays[day], t, i) == 0]
+                if not eligible and t == year:
+                    self.possible = False
+                    return
+                if eligible:
+                    self.variables.extend((len(rows), i) for i in eligible)
+                    rows.append((day, t))
+        self.rows = rows
+        self.index = {pair: v for v, pair in enumerate(self.variables)}
+
+        by_row: dict[int, list[int]] = defaultdict(list)
+        by_name: dict[tuple[str, int], list[int]] = defaultdict(list)
+        by_year: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for v, (r, i) in enumerate(self.variables):
+            day, t = rows[r]
+            by_row[r].append(v)
+            by_name[(context.holidays[day], i)].append(v)
+            by_year[(t, i)].append(v)
+
+        constraints = _Constraints()
+        for r in range(len(rows)):
+            constraints.add(by_row[r], 1, 1)
+        # At most one copy of a holiday per member in any `window_years` consecutive years.
+        windows: set[tuple[int, ...]] = set()
+        for columns in by_name.values():
+            for v in columns:
+                first = rows[self.variables[v][0]][1]
+                window = tuple(
+                    c for c in columns if first <= rows[self.variables[c][0]][1] < first + context.window_years
+                )
+                if len(window) > 1:
+                    windows.add(window)
+        for window in sorted(windows):
+            constraints.add(list(window), 0, 1)
+        # Both balances, year by year: every count within floor/ceil of the mean.
+        rows_in: dict[int, int] = defaultdict(int)
+        for _, t in rows:
+            rows_in[t] += 1
+        running = context.running_before.copy()
+        running_rows = 0
+        running_columns: dict[int, list[int]] = defaultdict(list)
+        for t in sorted(horizon):
+            known = context.counts(t)
+            total = int(known.sum()) + rows_in[t]
+            low, high = total // n, -(-total // n)
+            if known.max() > high:
+                self.possible = False  # fixed or past holidays already unbalance that year
+                return
+            counted = t >= context.running_since
+            if counted:
+                running += known
+                running_rows += rows_in[t]
+            run_total = int(running.sum()) + running_rows
+            run_low, run_high = run_total // n, -(-run_total // n)
+            for i in range(n):
+                constraints.add(by_year[(t, i)], low - int(known[i]), high - int(known[i]))
+                if counted:
+                    running_columns[i].extend(by_year[(t, i)])
+                    constraints.add(running_columns[i], run_low - int(running[i]), run_high - int(running[i]))
+        self.constraints = constraints
+
+        preference, _ = context.preference(free, calendar)
+        self.cost = np.zeros(len(self.variables))
+        for v, (r, i) in enumerate(self.variables):
+            if rows[r][1] == year:
+                self.cost[v] = preference[r, i]  # this year's rows come first, in `free` order
+        self.this_year = [r for r, (_, t) in enumerate(rows) if t == year]
+
+    def _solve(
+        self, objective: np.ndarray, pinned: Mapping[int, int], extra: _Constraints | None = None
+    ) -> np.ndarray | None:
+        lower = np.zeros(len(self.variables))
+        upper = np.ones(len(self.variables))
+        for r, i in pinned.items():
+            for j in range(len(self.order)):
+                v = self.index.get((r, j))
+                if v is not None:
+                    upper[v] = 1.0 if j == i else 0.0
+                    lower[v] = upper[v]
+        constraints = self.constraints if extra is None else self.constraints.merged(extra)
+        result = milp(
+            objective,
+            integrality=np.ones(len(self.variables)),
+            bounds=Bounds(lower, upper),
+            constraints=constraints.linear(len(self.variables)),
+            # No relative gap: the optimum must not depend on solver luck. The node cap is a
+            # deterministic safety net, unlike a time limit.
+            options={"mip_rel_gap": 0, "node_limit": 10_000},
+        )
+        return None if result.x is None else result.x
+
+    def _members(self, x: np.ndarray) -> dict[int, int]:
+        return {r: i for v, (r, i) in enumerate(self.variables) if x[v] > 0.5 and r in self.this_year}
+
+    def admits(self, assignment: Mapping[date, int]) -> bool:
+        """Whether this year's `assignment` leaves the later years solvable."""
+        rank = {member: i for i, member in enumerate(self.order)}
+        pinned = {r: rank[assignment[self.free[r]]] for r in self.this_year}
+        if any((r, i) not in self.index for r, i in pinned.items()):
+            return False
+        return self._solve(np.zeros(len(self.variables)), pinned) is not None
+
+    def canonical(self) -> dict[date, int] | None:
+        """The cheapest solvable answer for this year, made canonical row by row (or None)."""
+        x = self._solve(self.cost, {})
+        if x is None:
+            return None
+        best = float(self.cost @ np.round(x))
+        members = self._members(x)
+        at_best = _Constraints()
+        at_best.add_weighted(list(range(len(self.variables))), self.cost.tolist(), -np.inf, best + 0.5)
+        pinned: dict[int, int] = {}
+        for r in self.this_year:
+            if any((r, i) in self.index for i in range(members[r])):
+                # Earliest member for this row among the optimal answers that keep earlier rows.
+                rank = np.zeros(len(self.variables))
+                for v, (row, i) in enumerate(self.variables):
+                    if row == r:
+                        rank[v] = i
+                x = self._solve(rank, pinned, at_best)
+                if x is not None:  # None only if the solver hit its node cap: keep what we have
+                    members = self._members(x)
+            pinned[r] = members[r]
+        return {self.free[r]: self.order[i] for r, i in members.items()}
+
+
+class _Constraints:
+    """Rows of a sparse constraint matrix with their bounds."""
+
+    def __init__(self) -> None:
+        self.data: list[float] = []
+        self.rows: list[int] = []
+        self.columns: list[int] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    def add(self, columns: list[int], lower: float, upper: float) -> None:
+        self.add_weighted(columns, [1.0] * len(columns), lower, upper)
+
+    def add_weighted(self, columns: list[int], weights: list[float], lower: float, upper: float) -> None:
+        k = len(self.lower)
+        self.rows.extend([k] * len(columns))
+        self.columns.extend(columns)
+        self.data.extend(weights)
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+    def merged(self, other: _Constraints) -> _Constraints:
+        merged = _Constraints()
+        for part in (self, other):
+            offset = len(merged.lower)
+            merged.data.extend(part.data)
+            merged.rows.extend(row + offset for row in part.rows)
+            merged.columns.extend(part.columns)
+            merged.lower.extend(part.lower)
+            merged.upper.extend(part.upper)
+        return merged
+
+    def linear(self, width: int) -> LinearConstraint:
+        matrix = coo_array((self.data, (self.rows, self.columns)), shape=(len(self.lower), width)).tocsc()
+        return LinearConstraint(matrix, self.lower, self.upper)

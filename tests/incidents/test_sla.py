@@ -307,11 +307,21 @@ def test_timeliness_of_the_hand_computed_month():
 
 def test_a_weekday_holiday_is_not_a_business_day():
     with_holiday = timeliness(
-        runs=june_runs(), start=JUNE_START, end=JUNE_END, holidays=HOLIDAYS, notice_days=set(), now=AFTER_JUNE,
+        runs=june_runs(),
+        start=JUNE_START,
+        end=JUNE_END,
+        holidays=HOLIDAYS,
+        notice_days=set(),
+        now=AFTER_JUNE,
         policy=POLICY,
     )
     without = timeliness(
-        runs=june_runs(), start=JUNE_START, end=JUNE_END, holidays=set(), notice_days=set(), now=AFTER_JUNE,
+        runs=june_runs(),
+        start=JUNE_START,
+        end=JUNE_END,
+        holidays=set(),
+        notice_days=set(),
+        now=AFTER_JUNE,
         policy=POLICY,
     )
     assert with_holiday.business_days == 19
@@ -324,15 +334,25 @@ def test_a_weekday_holiday_is_not_a_business_day():
 def test_a_clean_month_is_on_time_and_notices_alone_do_not_fix_lateness():
     clean = [run(day, at(day, 6), data=at(day, 7, 59, 59)) for day in range(1, 31)]
     result = timeliness(
-        runs=clean, start=JUNE_START, end=JUNE_END, holidays=HOLIDAYS, notice_days=set(), now=AFTER_JUNE,
+        runs=clean,
+        start=JUNE_START,
+        end=JUNE_END,
+        holidays=HOLIDAYS,
+        notice_days=set(),
+        now=AFTER_JUNE,
         policy=POLICY,
     )
     assert result.timeliness_ok is True
     assert result.late_days == ()
     late = [replace(r, data_available_at=at(3, 8, 30)) if r.id == 3 else r for r in clean]
     result = timeliness(
-        runs=late, start=JUNE_START, end=JUNE_END, holidays=HOLIDAYS, notice_days={date(2024, 6, 3)},
-        now=AFTER_JUNE, policy=POLICY,
+        runs=late,
+        start=JUNE_START,
+        end=JUNE_END,
+        holidays=HOLIDAYS,
+        notice_days={date(2024, 6, 3)},
+        now=AFTER_JUNE,
+        policy=POLICY,
     )
     assert result.timeliness_ok is False
     assert result.uncommunicated_delays == ()
@@ -372,7 +392,9 @@ def test_quality_of_the_hand_computed_month():
 def test_bad_records_limit_is_exact(total, dropped, invalid, nulls, ok):
     result = data_quality(
         runs=[run(1, at(1, 6), total=total, dropped=dropped, invalid=invalid, nulls=nulls)],
-        start=JUNE_START, end=JUNE_END, policy=POLICY,
+        start=JUNE_START,
+        end=JUNE_END,
+        policy=POLICY,
     )
     assert result.checked_runs == 1
     assert result.quality_ok is ok
@@ -417,7 +439,11 @@ def test_friday_afternoon_incident_acknowledged_monday_morning():
     def respond(acknowledged_at: datetime):
         return incident_response(
             incidents=[IncidentFact(1, "critical", detected, acknowledged_at, resolved_at=ny(14, 17))],
-            start=JUNE_START, end=JUNE_END, business_hours=TEAM_HOURS, now=AFTER_JUNE, policy=POLICY,
+            start=JUNE_START,
+            end=JUNE_END,
+            business_hours=TEAM_HOURS,
+            now=AFTER_JUNE,
+            policy=POLICY,
         )
 
     assert respond(ny(17, 9, 5)).response_ok is True
@@ -534,7 +560,9 @@ def test_naive_datetimes_and_float_percentages_are_refused():
 # Crons whose times the naive side can list without a cron parser.
 CRONS = {
     "17 6 * * *": lambda day: [datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6, minutes=17)],
-    "0 * * * *": lambda day: [datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=h) for h in range(24)],
+    "0 * * * *": lambda day: [
+        datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=h) for h in range(24)
+    ],
     "30 7 * * 1-5": lambda day: (
         [datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7, minutes=30)]
         if day.weekday() < 5
@@ -600,6 +628,14 @@ def random_months(draw):
         st.one_of(
             st.just(end + timedelta(days=1)),
             st.integers(0, days_in_month * 24 * 60).map(lambda minutes: start + timedelta(minutes=minutes)),
+            # Right on a day's deadline or deadline + 1 h, give or take a second.
+            st.builds(
+                lambda day, offset: start + timedelta(days=day, hours=8) + offset,
+                st.integers(0, days_in_month - 1),
+                st.sampled_from(
+                    [timedelta(0), timedelta(seconds=1), timedelta(hours=1), timedelta(hours=1, seconds=1)]
+                ),
+            ),
         )
     )
     holidays = frozenset(date(year, month, d) for d in draw(st.sets(st.integers(1, days_in_month), max_size=4)))
@@ -624,15 +660,21 @@ def test_matches_a_naive_row_by_row_count(case):
     assert scheduled_occurrences(cron, start, end) == occurrences
 
     sla = compute_month(
-        year=year, month=month, cron=cron, runs=runs, incidents=[], notice_days=notice_days, holidays=holidays,
-        business_hours=TEAM_HOURS, policy=POLICY, now=now,
+        year=year,
+        month=month,
+        cron=cron,
+        runs=runs,
+        incidents=[],
+        notice_days=notice_days,
+        holidays=holidays,
+        business_hours=TEAM_HOURS,
+        policy=POLICY,
+        now=now,
     )
 
     # Availability: for each due occurrence, scan every run.
     due = [moment for moment in occurrences if moment < now]
-    successes = sum(
-        1 for moment in due if any(r.scheduled_for == moment and r.status == "success" for r in runs)
-    )
+    successes = sum(1 for moment in due if any(r.scheduled_for == moment and r.status == "success" for r in runs))
     failures = len(due) - successes
     budget = math.floor(Fraction(len(due)) * (1 - Fraction(POLICY.availability_target) / 100))
     assert (sla.scheduled_runs, sla.successful_runs) == (len(due), successes)

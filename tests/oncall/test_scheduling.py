@@ -1,0 +1,468 @@
+"""The pure on-call scheduling rules: property tests plus a few worked examples.
+
+No database and no Django: `oncall.scheduling` works on plain values.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import astuple, dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oncall.scheduling import (
+    HolidayWarning,
+    PlannedShift,
+    holiday_dates,
+    inherit_history,
+    plan_shifts,
+    regular_member,
+    shift_bounds,
+    successor_order,
+)
+
+ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata"]
+HANDOFFS = [time(0, 0), time(9, 30), time(2, 30)]  # 02:30 falls into some spring-forward gaps
+PLANS = settings(max_examples=40, deadline=None)
+
+US_START = date(2026, 11, 23)  # a Monday
+US_UNTIL = date(2036, 12, 31)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    order: list[int]
+    window: int
+    holidays: dict[date, str]
+    start: date
+    until: date
+    block_days: int = 7
+    tz_name: str = "UTC"
+    handoff: time = time(0, 0)
+
+    def plan(self, **overrides) -> list[PlannedShift]:
+        kwargs = {
+            "start": self.start,
+            "until": self.until,
+            "from_day": self.start,
+            "order": self.order,
+            "block_days": self.block_days,
+            "tz_name": self.tz_name,
+            "handoff": self.handoff,
+            "holidays": self.holidays,
+            "history": [],
+            "window_years": self.window,
+        }
+        kwargs.update(overrides)
+        return plan_shifts(**kwargs)
+
+
+@st.composite
+def rotations(draw, *, min_extra: int = 0, max_extra: int = 3, max_years: int = 5, min_window: int = 1) -> Rotation:
+    """A team of at least `window + min_extra` members and a calendar whose holidays recur yearly."""
+    window = draw(st.integers(min_window, 4))
+    size = draw(st.integers(window + min_extra, window + max_extra))
+    order = draw(st.lists(st.integers(1, 999), min_size=size, max_size=size, unique=True))
+    offsets = draw(st.lists(st.integers(0, 364), min_size=1, max_size=12, unique=True))
+    first_year = 2026
+    years = draw(st.integers(1, max_years))
+    holidays = {
+        date(year, 1, 1) + timedelta(days=offset): f"Holiday {k}"
+        for year in range(first_year, first_year + years)
+        for k, offset in enumerate(offsets)
+    }
+    return Rotation(
+        order=order,
+        window=window,
+        holidays=holidays,
+        start=date(first_year, 1, 1) + timedelta(days=draw(st.integers(0, 364))),
+        until=date(first_year + years - 1, 12, 31),
+        block_days=draw(st.integers(1, 14)),
+        tz_name=draw(st.sampled_from(ZONES)),
+        handoff=draw(st.sampled_from(HANDOFFS)),
+    )
+
+
+# --------------------------------------------------------------------------- checks shared by tests
+
+
+def holiday_shifts(plan: list[PlannedShift]) -> list[PlannedShift]:
+    return [shift for shift in plan if shift.kind == "holiday"]
+
+
+def window_clashes(held: list[tuple[date, str, int]], window: int) -> list[tuple[str, int, int, int]]:
+    """(holiday, member, year, later year) for every repeat fewer than `window` years apart."""
+    years: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for day, name, member in held:
+        years[(name, member)].append(day.year)
+    return [
+        (name, member, a, b) for (name, member), ys in years.items() for a, b in pairwise(sorted(ys)) if b - a < window
+    ]
+
+
+def balance_problems(held: list[tuple[date, str, int]], order: list[int]) -> list[tuple[str, int, dict[int, int]]]:
+    """Years whose holiday counts, or running totals, spread by more than one."""
+    problems = []
+    running = Counter(dict.fromkeys(order, 0))
+    for year in sorted({day.year for day, _, _ in held}):
+        counts = Counter(dict.fromkeys(order, 0))
+        counts.update(member for day, _, member in held if day.year == year)
+        running.update(counts)
+        if max(counts.values()) - min(counts.values()) > 1:
+            problems.append(("year", year, dict(counts)))
+        if max(running.values()) - min(running.values()) > 1:
+            problems.append(("running", year, dict(running)))
+    return problems
+
+
+def as_held(plan: list[PlannedShift]) -> list[tuple[date, str, int]]:
+    return [(shift.day, shift.holiday_name, shift.member) for shift in holiday_shifts(plan)]
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@PLANS
+@given(rotations())
+def test_one_contiguous_shift_per_day_following_the_blocks(rotation: Rotation) -> None:
+    plan = rotation.plan()
+
+    days = [shift.day for shift in plan]
+    assert days == [rotation.start + timedelta(days=i) for i in range((rotation.until - rotation.start).days + 1)]
+    for shift, following in pairwise(plan):
+        # Compare instants: datetimes sharing a ZoneInfo compare and subtract by wall clock.
+        assert shift.end.astimezone(UTC) == following.start.astimezone(UTC)
+    for shift in plan:
+        hours = (shift.end.astimezone(UTC) - shift.start.astimezone(UTC)) / timedelta(hours=1)
+        assert hours == 24 if rotation.tz_name == "UTC" else hours in (23, 24, 25)
+        assert shift.start.tzinfo is not None and shift.start.date() == shift.day
+
+    for shift in plan:
+        if shift.day in rotation.holidays:
+            assert (shift.kind, shift.holiday_name) == ("holiday", rotation.holidays[shift.day])
+            assert shift.member in rotation.order
+        else:
+            blocks = (shift.day - rotation.start).days // rotation.block_days
+            assert (shift.kind, shift.holiday_name, shift.warning) == ("regular", None, None)
+            assert shift.member == rotation.order[blocks % len(rotation.order)]
+
+
+@PLANS
+@given(rotations())
+def test_enough_members_keep_the_window_and_the_balance(rotation: Rotation) -> None:
+    plan = rotation.plan()
+
+    assert window_clashes(as_held(plan), rotation.window) == []
+    assert [shift for shift in plan if shift.warning] == []
+    assert balance_problems(as_held(plan), rotation.order) == []
+
+
+@PLANS
+@given(rotations(max_extra=2), st.randoms(use_true_random=False))
+def test_deterministic_and_idempotent(rotation: Rotation, rng: random.Random) -> None:
+    plan = rotation.plan()
+
+    # Same input in another order: same plan (no dict or set order leaks into the result).
+    shuffled = list(rotation.holidays.items())
+    rng.shuffle(shuffled)
+    assert rotation.plan(holidays=dict(shuffled)) == plan
+
+    # Everything fixed: nothing moves, kinds, names, bounds and warnings included.
+    assert rotation.plan(fixed={shift.day: shift.member for shift in plan}) == plan
+
+    # The past fixed (cut anywhere, even mid-year): the rest of the plan does not move.
+    cut = rotation.start + timedelta(days=rng.randint(0, (rotation.until - rotation.start).days))
+    assert rotation.plan(fixed={shift.day: shift.member for shift in plan if shift.day < cut}) == plan
+    # ... nor when the past is given as history and planning starts at the cut.
+    past = [held for held in as_held(plan) if held[0] < cut]
+    assert rotation.plan(from_day=cut, history=past) == [shift for shift in plan if shift.day >= cut]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 99), min_size=1, max_size=12, unique=True), st.data())
+def test_successor_order(order: list[int], data: st.DataObject) -> None:
+    position = data.draw(st.integers(0, len(order) - 1))
+    leaver = order[position]
+    successor = data.draw(st.integers(100, 199))
+
+    replaced = successor_order(order, leaver, successor)
+    assert replaced[position] == successor
+    assert replaced[:position] + replaced[position + 1 :] == order[:position] + order[position + 1 :]
+
+    closed = successor_order(order, leaver, None)
+    assert leaver not in closed
+    assert closed == order[:position] + order[position + 1 :]
+
+    with pytest.raises(ValueError):
+        successor_order(order, 1000, successor)
+    if len(order) > 1:
+        with pytest.raises(ValueError):
+            successor_order(order, leaver, order[(position + 1) % len(order)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.sampled_from(["A", "B", "C"]), st.integers(1, 5))
+    ),
+    st.integers(1, 5),
+)
+def test_inherit_history(history: list[tuple[date, str, int]], leaver: int) -> None:
+    inherited = inherit_history(history, leaver, 6)
+
+    assert len(inherited) == len(history)
+    for (day, name, member), after in zip(history, inherited, strict=True):
+        assert after == (day, name, 6 if member == leaver else member)
+    assert leaver not in {member for _, _, member in inherited}
+    assert inherit_history(history, leaver, None) == history
+
+
+@PLANS
+@given(rotations(max_extra=2, max_years=6), st.data())
+def test_turnover(rotation: Rotation, data: st.DataObject) -> None:
+    """A member leaves at the start of a year, with or without a successor."""
+    plan = rotation.plan()
+    years = sorted({day.year for day in rotation.holidays if day >= rotation.start})
+    change = date(data.draw(st.sampled_from(years)), 1, 1)
+    leaver = data.draw(st.sampled_from(rotation.order))
+    successor = 1000
+    past = [held for held in as_held(plan) if held[0] < change]
+
+    # With a successor nothing changes for anybody else: the successor is the leaver, renamed,
+    # holiday history included.
+    history = inherit_history(past, leaver, successor)
+    later = rotation.plan(from_day=change, order=successor_order(rotation.order, leaver, successor), history=history)
+
+    def renamed(shift: PlannedShift) -> PlannedShift:
+        if shift.member != leaver:
+            return shift
+        warning = shift.warning and HolidayWarning(successor, *astuple(shift.warning)[1:])
+        return replace(shift, member=successor, warning=warning)
+
+    assert later == [renamed(shift) for shift in plan if shift.day >= change]
+    assert window_clashes(history + as_held(later), rotation.window) == []
+
+    # Without one the blocks close over the gap; the others' history still holds.
+    closed = successor_order(rotation.order, leaver, None)
+    later = rotation.plan(from_day=change, order=closed, history=past)
+    assert leaver not in {shift.member for shift in later}
+    for shift in later:
+        if shift.kind == "regular":
+            assert shift.member == closed[(shift.day - rotation.start).days // rotation.block_days % len(closed)]
+    if len(closed) >= rotation.window:
+        assert window_clashes(past + as_held(later), rotation.window) == []
+        assert [shift for shift in later if shift.warning] == []
+
+
+# --------------------------------------------------------------------------- worked examples
+
+
+@pytest.fixture(scope="module")
+def us_holidays() -> dict[date, str]:
+    return holiday_dates(range(2023, 2037))
+
+
+def plan_us(us_holidays: dict[date, str], **overrides) -> list[PlannedShift]:
+    kwargs = {
+        "start": US_START,
+        "until": US_UNTIL,
+        "from_day": US_START,
+        "order": [1, 2, 3, 4],
+        "block_days": 7,
+        "tz_name": "America/New_York",
+        "handoff": time(0, 0),
+        "holidays": us_holidays,
+        "history": [],
+        "window_years": 4,
+    }
+    kwargs.update(overrides)
+    return plan_shifts(**kwargs)
+
+
+def christmas_holders(plan: list[PlannedShift]) -> dict[int, int]:
+    return {shift.day.year: shift.member for shift in plan if shift.holiday_name == "Christmas Day"}
+
+
+def test_us_calendar() -> None:
+    calendar = holiday_dates([2027, 2028])
+    assert calendar[date(2027, 12, 25)] == "Christmas Day"  # a Saturday: not moved to the 24th
+    assert date(2027, 12, 24) not in calendar
+    assert len(calendar) == 22 and {day.year for day in calendar} == {2027, 2028}
+
+    custom = holiday_dates(
+        [2027],
+        additions={date(2027, 12, 25): "Office Party", date(2027, 8, 2): "Summer Day", date(2031, 1, 2): "Elsewhere"},
+        removals={date(2027, 10, 11), date(2030, 1, 1)},
+    )
+    assert custom[date(2027, 12, 25)] == "Christmas Day; Office Party"  # joined the way `holidays` joins
+    assert custom[date(2027, 8, 2)] == "Summer Day"
+    assert date(2027, 10, 11) not in custom  # Columbus Day removed
+    assert {day.year for day in custom} == {2027}
+    assert (
+        holiday_dates([2027], additions={date(2027, 10, 11): "Renamed"}, removals={date(2027, 10, 11)})[
+            date(2027, 10, 11)
+        ]
+        == "Renamed"
+    )
+
+
+def test_us_four_members_keep_the_window_and_balance_every_year(us_holidays: dict[date, str]) -> None:
+    plan = plan_us(us_holidays)
+
+    assert window_clashes(as_held(plan), 4) == []
+    assert balance_problems(as_held(plan), [1, 2, 3, 4]) == []
+    assert [shift for shift in plan if shift.warning] == []
+    per_year = Counter(shift.day.year for shift in holiday_shifts(plan))
+    assert per_year == {2026: 2, **dict.fromkeys(range(2027, 2037), 11)}
+    # With four members and a four-year window every holiday goes round the whole team.
+    for year in range(2027, 2033):
+        assert {christmas_holders(plan)[y] for y in range(year, year + 4)} == {1, 2, 3, 4}
+
+
+def test_us_history_shapes_the_first_generated_years(us_holidays: dict[date, str]) -> None:
+    # 2023-2025: each holiday went round the team; member 1 held Christmas Day 2025.
+    history = []
+    for year in (2023, 2024, 2025):
+        days = sorted(day for day in us_holidays if day.year == year)
+        for k, day in enumerate(days):
+            history.append((day, us_holidays[day], [1, 2, 3, 4][(k + 2 + 2025 - year) % 4]))
+    assert (date(2025, 12, 25), "Christmas Day", 1) in history
+    assert window_clashes(history, 4) == []
+
+    plan = plan_us(us_holidays, history=history)
+
+    held = christmas_holders(plan)
+    assert 1 not in {held[2026], held[2027], held[2028]}
+    # 2023-2025 went to 3, 2, 1, so the window leaves exactly one choice for the next years.
+    assert [held[year] for year in (2026, 2027, 2028, 2029)] == [4, 3, 2, 1]
+    assert christmas_holders(plan_us(us_holidays))[2028] != 2  # without history it goes elsewhere
+    assert window_clashes(history + as_held(plan), 4) == []
+    assert [shift for shift in plan if shift.warning] == []
+    assert balance_problems(as_held(plan), [1, 2, 3, 4]) == []
+
+
+def test_fixed_holidays_count_as_history(us_holidays: dict[date, str]) -> None:
+    trade = {date(2028, 12, 25): 1}  # member 1 took Christmas Day 2028 in a trade
+    assert christmas_holders(plan_us(us_holidays))[2028] != 1
+
+    plan = plan_us(us_holidays, fixed=trade)
+
+    held = christmas_holders(plan)
+    assert held[2028] == 1
+    assert 1 not in {held[year] for year in range(2026, 2032) if year != 2028}
+    assert window_clashes(as_held(plan), 4) == []
+
+
+def test_new_york_dst_2026() -> None:
+    plan = plan_shifts(
+        start=date(2026, 1, 5),
+        until=date(2026, 12, 31),
+        from_day=date(2026, 1, 1),
+        order=[1, 2, 3],
+        block_days=7,
+        tz_name="America/New_York",
+        handoff=time(0, 0),
+        holidays={},
+        history=[],
+        window_years=4,
+    )
+
+    hours = {
+        shift.day: (shift.end.astimezone(UTC) - shift.start.astimezone(UTC)) / timedelta(hours=1) for shift in plan
+    }
+    assert [day for day, h in hours.items() if h == 23] == [date(2026, 3, 8)]
+    assert [day for day, h in hours.items() if h == 25] == [date(2026, 11, 1)]
+    assert Counter(hours.values()) == {24: 363, 23: 1, 25: 1}
+    assert all(shift.start.hour == 0 and shift.start.minute == 0 for shift in plan)
+
+
+def test_shift_bounds() -> None:
+    start, end = shift_bounds(date(2026, 3, 8), "America/New_York")
+    assert (start.isoformat(), end.isoformat()) == ("2026-03-08T00:00:00-05:00", "2026-03-09T00:00:00-04:00")
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
+    assert shift_bounds(date(2026, 3, 9), "America/New_York")[0] == end
+
+    # A handoff inside the spring-forward gap starts when the clocks have moved on.
+    start, end = shift_bounds(date(2026, 3, 8), "America/New_York", time(2, 30))
+    assert start.isoformat() == "2026-03-08T03:30:00-04:00"
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
+
+    start, end = shift_bounds(date(2026, 10, 31), "America/New_York", time(9, 0))
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
+    utc = ZoneInfo("UTC")
+    assert shift_bounds(date(2026, 7, 1)) == (datetime(2026, 7, 1, tzinfo=utc), datetime(2026, 7, 2, tzinfo=utc))
+
+
+def test_regular_member_blocks() -> None:
+    start = date(2026, 11, 23)
+    assert [
+        regular_member(start + timedelta(days=d), start=start, block_days=7, order=[5, 6, 7]) for d in (0, 6, 7, 20, 21)
+    ] == [5, 5, 6, 7, 5]
+    assert regular_member(start - timedelta(days=1), start=start, block_days=7, order=[5, 6, 7]) == 7
+    with pytest.raises(ValueError):
+        regular_member(start, start=start, block_days=0, order=[5])
+
+
+def test_team_of_two_gets_warnings_and_every_holiday(us_holidays: dict[date, str]) -> None:
+    plan = plan_us(
+        us_holidays, order=[1, 2], from_day=date(2027, 1, 1), start=date(2027, 1, 4), until=date(2031, 12, 31)
+    )
+
+    holidays = holiday_shifts(plan)
+    assert {shift.day for shift in holidays} == {day for day in us_holidays if 2027 <= day.year <= 2031}
+    assert {shift.member for shift in holidays} == {1, 2}
+    warned = [shift for shift in holidays if shift.warning]
+    assert warned and all(shift.day.year >= 2029 for shift in warned)
+    assert [shift for shift in holidays if shift.day.year >= 2029 and not shift.warning] == []
+
+    held = defaultdict(list)
+    for shift in holidays:
+        held[(shift.holiday_name, shift.member)].append(shift.day.year)
+    for shift in warned:
+        warning = shift.warning
+        assert (warning.member, warning.holiday_name, warning.year) == (
+            shift.member,
+            shift.holiday_name,
+            shift.day.year,
+        )
+        assert warning.held_year == max(y for y in held[(shift.holiday_name, shift.member)] if y < shift.day.year)
+        assert 0 < warning.year - warning.held_year < 4
+        # Nobody was eligible, so the least recent holder was taken.
+        other = 2 if shift.member == 1 else 1
+        assert warning.held_year <= max(y for y in held[(shift.holiday_name, other)] if y < shift.day.year)
+    assert balance_problems(as_held(plan), [1, 2]) == []
+
+    christmas = next(shift.warning for shift in warned if shift.holiday_name == "Christmas Day")
+    assert christmas.message("Jane") == (
+        f"Nobody was eligible under the 4-year rule; Jane held Christmas Day in {christmas.held_year}."
+    )
+    assert isinstance(christmas, HolidayWarning)
+
+
+def test_balance_is_relaxed_before_the_window() -> None:
+    # Member 1 held all three holidays last year: a balanced year would need a window breach.
+    holidays = {date(2027, 3, 1): "A", date(2027, 6, 1): "B", date(2027, 9, 1): "C"}
+    history = [(date(2026, 3, 1), "A", 1), (date(2026, 6, 1), "B", 1), (date(2026, 9, 1), "C", 1)]
+
+    plan = plan_shifts(
+        start=date(2027, 1, 4),
+        until=date(2027, 12, 31),
+        from_day=date(2027, 1, 1),
+        order=[1, 2, 3],
+        block_days=7,
+        tz_name="UTC",
+        handoff=time(0, 0),
+        holidays=holidays,
+        history=history,
+        window_years=2,
+    )
+
+    members = [shift.member for shift in holiday_shifts(plan)]
+    assert 1 not in members and sorted(Counter(members).values()) == [1, 2]
+    assert [shift for shift in plan if shift.warning] == []
