@@ -44,3 +44,11 @@ def render_markdown(text: str, anchor_url: Callable[[str], str | None] = lambda 
         attribute_filter=keep_attribute,
         link_rel="noopener noreferrer",
     )
+
+
+def render_markdown_inline(text: str, anchor_url: Callable[[str], str | None] = lambda slug: None) -> str:
+    """Like `render_markdown`, without the paragraph around a one-paragraph text (for list items)."""
+    html = render_markdown(text, anchor_url)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html

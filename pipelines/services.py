@@ -46,7 +46,8 @@ def runbook_import(*, pipelines: tuple[PipelineSpec, ...], members: dict[str, Te
         wanted = {stored[slug].pk for slug in spec.depends_on}
         if {p.pk for p in pipeline.depends_on.all()} != wanted:
             pipeline.depends_on.set(wanted)
-            summary.record("dependencies", spec.name, created=False, changed=True)
+            if spec.name not in summary.created.get("pipeline", []):
+                summary.record("dependency list", spec.name, created=False, changed=True)
     return stored
 
 

@@ -7,7 +7,7 @@ from oncall.models import TeamMember
 from .diagram import dependency_diagram
 from .filtersets import PipelineFilterSet
 from .models import Ownership, Pipeline
-from .rendering import render_markdown
+from .rendering import render_markdown, render_markdown_inline
 
 
 class RunbookListView(ListView):
@@ -43,7 +43,7 @@ class RunbookDetailView(DetailView):
         return super().get_context_data(
             description_html=render_markdown(pipeline.description, anchor_url),
             issues_html=[
-                (issue.get("known_issue", False), render_markdown(issue.get("text", ""), anchor_url))
+                (issue.get("known_issue", False), render_markdown_inline(issue.get("text", ""), anchor_url))
                 for issue in pipeline.common_issues
             ],
             procedures_html=render_markdown(pipeline.standard_procedures, anchor_url),

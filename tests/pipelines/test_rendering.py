@@ -35,3 +35,10 @@ def test_render_markdown_renders_nested_lists():
 def test_link_target_leaves_ordinary_links_alone():
     assert link_target("https://example.com/#x", known) == "https://example.com/#x"
     assert link_target("#profit-pipeline", known) == "/runbooks/profit-pipeline/"
+
+
+def test_render_markdown_inline_drops_the_single_paragraph():
+    from pipelines.rendering import render_markdown_inline
+
+    assert render_markdown_inline("pipeline *fails*") == "pipeline <em>fails</em>"
+    assert render_markdown_inline("one\n\ntwo").count("<p>") == 2
