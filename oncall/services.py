@@ -1,12 +1,18 @@
 """Writes and rules about people, rotations, shifts and trades."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+import holidays
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from .models import TeamMember
+from . import scheduling
+from .choices import CustomHolidayKind
+from .models import HolidayRecord, Rotation, RotationMembership, Shift, TeamMember
 from .people import login_username
 
 
@@ -79,3 +85,313 @@ def team_member_create(
     member.full_clean()
     member.save()
     return member
+
+
+# --- rotations and shifts ------------------------------------------------------------------------
+
+
+def rotation_holidays(rotation: Rotation, years: Iterable[int]) -> dict[date, str]:
+    """The rotation's holidays on their own dates (`observed=False`), with its custom changes."""
+    customs = list(rotation.custom_holidays.all())
+    return scheduling.holiday_dates(
+        years,
+        country=rotation.holiday_country,
+        subdiv=rotation.holiday_subdivision or None,
+        additions={c.date: c.name for c in customs if c.kind == CustomHolidayKind.ADDITION},
+        removals=[c.date for c in customs if c.kind == CustomHolidayKind.REMOVAL],
+    )
+
+
+def rotation_closed_days(rotation: Rotation, years: Iterable[int]) -> set[date]:
+    """Days that are not business days for holiday reasons: each holiday and its observed weekday."""
+    years = list(years)
+    observed = holidays.country_holidays(
+        rotation.holiday_country, subdiv=rotation.holiday_subdivision or None, years=years, observed=True
+    )
+    own_dates = rotation_holidays(rotation, years)
+    removals = {c.date for c in rotation.custom_holidays.all() if c.kind == CustomHolidayKind.REMOVAL}
+    return (set(observed) - removals) | set(own_dates)
+
+
+def rotation_orders(rotation: Rotation, memberships: list[RotationMembership]) -> list[tuple[date, list[int]]]:
+    """The rotation's order over time: (first day, member ids by position), earliest first.
+
+    Memberships carry the days they cover, so a member who leaves with a successor hands over
+    their position on the effective date, and one who leaves without one closes the gap from then.
+    """
+    changes = {m.starts_on for m in memberships if m.starts_on} | {m.ends_on for m in memberships if m.ends_on}
+    epochs: list[tuple[date, list[int]]] = []
+    for first_day in sorted({rotation.start_date} | {d for d in changes if d > rotation.start_date}):
+        order = [m.member_id for m in sorted(memberships, key=lambda m: m.position) if m.covers(first_day)]
+        if not epochs or epochs[-1][1] != order:
+            epochs.append((first_day, order))
+    return epochs
+
+
+def successor_of(members: Iterable[TeamMember]) -> dict[int, int]:
+    """Each member id → the member who now stands for them (following successors to the end)."""
+    direct = {m.pk: m.successor_id for m in members if m.successor_id}
+    resolved = {}
+    for member_id in direct:
+        seen, current = {member_id}, member_id
+        while current in direct and direct[current] not in seen:
+            current = direct[current]
+            seen.add(current)
+        resolved[member_id] = current
+    return resolved
+
+
+def holiday_history(rotation: Rotation, before: date) -> list[scheduling.HistoryEntry]:
+    """Who held which holiday before `before`: recorded history and the rotation's own holiday shifts.
+
+    A leaver's holidays count as their successor's, so the window follows the position.
+    """
+    stand_in = successor_of(TeamMember.objects.filter(successor__isnull=False))
+    entries = [
+        *HolidayRecord.objects.filter(date__lt=before).values_list("date", "holiday_name", "member_id"),
+        *rotation.shifts.holidays().filter(date__lt=before).values_list("date", "holiday_name", "member_id"),
+    ]
+    return sorted({(day, name, stand_in.get(member, member)) for day, name, member in entries})
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    created: int
+    updated: int
+    first_day: date | None
+    last_day: date | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+SHIFT_FIELDS = ("member_id", "kind", "holiday_name", "start", "end", "warning")
+
+
+@transaction.atomic
+def rotation_generate(*, rotation_id: int, until: date | None = None, now: datetime | None = None) -> GenerationResult:
+    """Fill the rotation with shifts from today through 31 December of next year (or `until`).
+
+    Shifts that have started and traded shifts never change; running it twice changes nothing.
+    The rotation row is locked, so two generations of one rotation run one after the other.
+    """
+    rotation = Rotation.objects.select_for_update().get(pk=rotation_id)
+    memberships = list(rotation.memberships.all())
+    now = now or timezone.now()
+    today = now.astimezone(rotation.tz).date()
+    first_day = max(today, rotation.start_date)
+    existing = {shift.date: shift for shift in rotation.shifts.filter(date__gte=first_day)}
+    last_day = max([until or date(today.year + 1, 12, 31), *existing])
+    epochs = [(day, order) for day, order in rotation_orders(rotation, memberships) if order]
+    if not epochs or last_day < first_day:
+        return GenerationResult(0, 0, None, None)
+
+    fixed = {day: s.member_id for day, s in existing.items() if s.traded or s.start <= now}
+    names = dict(TeamMember.objects.values_list("pk", "name"))
+    calendar = rotation_holidays(rotation, range(rotation.start_date.year, last_day.year + 1))
+    history = holiday_history(rotation, first_day)
+    planned: list[scheduling.PlannedShift] = []
+    for index, (epoch_start, order) in enumerate(epochs):
+        epoch_end = epochs[index + 1][0] - timedelta(days=1) if index + 1 < len(epochs) else last_day
+        if epoch_end < first_day or epoch_start > last_day:
+            continue
+        part = scheduling.plan_shifts(
+            start=rotation.start_date,
+            until=min(epoch_end, last_day),
+            from_day=max(epoch_start, first_day),
+            order=order,
+            block_days=rotation.block_days,
+            tz_name=rotation.time_zone,
+            handoff=rotation.handoff_time,
+            holidays=calendar,
+            history=history,
+            window_years=rotation.window_years,
+            fixed=fixed | {p.day: p.member for p in planned},
+        )
+        planned.extend(part)
+
+    to_create, to_update = [], []
+    for plan in planned:
+        values = {
+            "member_id": plan.member,
+            "kind": plan.kind,
+            "holiday_name": plan.holiday_name or "",
+            "start": plan.start,
+            "end": plan.end,
+            "warning": plan.warning.message(names.get(plan.warning.member)) if plan.warning else "",
+        }
+        shift = existing.get(plan.day)
+        if shift is None:
+            to_create.append(Shift(rotation=rotation, date=plan.day, **values))
+        elif plan.day not in fixed and assign_changed_fields(shift, values):
+            to_update.append(shift)
+    Shift.objects.bulk_create(to_create, batch_size=1000)
+    Shift.objects.bulk_update(to_update, SHIFT_FIELDS, batch_size=1000)
+    return GenerationResult(len(to_create), len(to_update), first_day, last_day)
+
+
+# --- turnover ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_offboard(
+    *, member: TeamMember, effective_date: date, successor: TeamMember | None = None, now: datetime | None = None
+) -> None:
+    """`member` leaves the rotation on `effective_date`.
+
+    A successor takes the leaver's rotation position and all of the leaver's shifts from that date
+    (the freed holidays included), and the leaver's holiday history counts as theirs. Without one,
+    the leaver's shifts from that date are planned anew: the holiday rule hands out the freed
+    holidays and the weekly blocks close over the gap. The rotations are regenerated at once, so
+    nobody sees the leaver removed but still on call.
+    """
+    now = now or timezone.now()
+    member = TeamMember.objects.select_for_update().get(pk=member.pk)
+    errors = {}
+    if not member.active or member.left_on:
+        errors["member"] = f"{member.name} has already left."
+    if effective_date < timezone.localdate(now):
+        errors["effective_date"] = "The effective date cannot be in the past."
+    memberships = list(member.rotation_memberships.filter(ends_on__isnull=True).select_related("rotation"))
+    if successor is not None:
+        if successor.pk == member.pk:
+            errors["successor"] = "A member cannot succeed themself."
+        elif not successor.active:
+            errors["successor"] = f"{successor.name} is not an active member."
+        elif RotationMembership.objects.filter(
+            member=successor, ends_on__isnull=True, rotation__in=[m.rotation for m in memberships]
+        ).exists():
+            errors["successor"] = f"{successor.name} already has a place in the rotation."
+    if errors:
+        raise ValidationError(errors)
+
+    member.left_on = effective_date
+    member.successor = successor
+    member.active = effective_date > timezone.localdate(now)
+    member.full_clean()
+    member.save()
+    for membership in memberships:
+        if membership.starts_on and membership.starts_on >= effective_date:
+            membership.delete()
+        else:
+            membership.ends_on = effective_date
+            membership.save(update_fields=["ends_on"])
+        if successor is not None:
+            RotationMembership.objects.create(
+                rotation=membership.rotation, member=successor, position=membership.position, starts_on=effective_date
+            )
+    later_shifts = Shift.objects.filter(member=member, date__gte=effective_date)
+    if successor is not None:
+        later_shifts.update(member=successor)
+    else:
+        later_shifts.delete()  # planned again below, by the rotation's rules
+    for membership in memberships:
+        rotation_generate(rotation_id=membership.rotation_id, now=now)
+
+
+def members_deactivate_departed(*, today: date) -> int:
+    """Mark members whose effective leaving date has come as inactive."""
+    return TeamMember.objects.filter(active=True, left_on__lte=today).update(active=False)
+
+
+# --- holiday history -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayHistoryRow:
+    line: int
+    date: date
+    holiday_name: str
+    member: str  # a member's name or username
+
+
+@transaction.atomic
+def holiday_history_import(*, rows: list[HolidayHistoryRow]) -> ImportSummary:
+    """Record who held which holiday before the portal; all rows or none.
+
+    Each row must name a known member and, where a rotation exists, the holiday its calendar has on
+    that date (the window compares holiday names, so "Christmas" and "Christmas Day" would not
+    match). Raises ValidationError listing every bad row by line.
+    """
+    members = {}
+    for member in TeamMember.objects.select_related("user"):
+        members[member.name.casefold()] = member
+        members[member.user.username.casefold()] = member
+    rotation = Rotation.objects.order_by("pk").first()
+    calendar = rotation_holidays(rotation, {row.date.year for row in rows}) if rotation and rows else {}
+    problems, seen = [], {}
+    for row in rows:
+        if row.member.casefold() not in members:
+            problems.append(f"line {row.line}: {row.member!r} is not a team member")
+        if rotation is not None and calendar.get(row.date) != row.holiday_name:
+            expected = calendar.get(row.date)
+            problems.append(
+                f"line {row.line}: {rotation.holiday_country} has no holiday on {row.date}"
+                if expected is None
+                else f"line {row.line}: the holiday on {row.date} is called {expected!r}, not {row.holiday_name!r}"
+            )
+        key = (row.date, row.holiday_name)
+        if key in seen:
+            problems.append(f"line {row.line}: {row.holiday_name} {row.date} is already on line {seen[key]}")
+        seen[key] = row.line
+    if problems:
+        raise ValidationError(problems)
+    summary = ImportSummary()
+    for row in rows:
+        member = members[row.member.casefold()]
+        record, created = HolidayRecord.objects.get_or_create(
+            date=row.date, holiday_name=row.holiday_name, defaults={"member": member}
+        )
+        changed = not created and record.member_id != member.pk
+        if changed:
+            record.member = member
+            record.save(update_fields=["member"])
+        summary.record("holiday record", f"{row.holiday_name} {row.date.year}", created=created, changed=changed)
+    return summary
+
+
+# --- the plan's on-call rules --------------------------------------------------------------------
+
+TEAM_ROTATION = "Team rotation"
+
+
+@transaction.atomic
+def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: ImportSummary) -> Rotation:
+    """Create the team rotation from the plan's on-call rules, or update its figures in place.
+
+    The order is the plan's team order when the rotation is created; later, members new to the plan
+    join at the end and the order a manager set is kept.
+    """
+    rotation = Rotation.objects.filter(name=TEAM_ROTATION).first()
+    created = rotation is None
+    if created:
+        rotation = Rotation(name=TEAM_ROTATION)
+    changed = assign_changed_fields(
+        rotation,
+        {
+            "handoff_time": rules.shift_start,
+            "block_days": rules.rotation_days,
+            "window_years": rules.holiday_window_years,
+        },
+    )
+    if created or changed:
+        rotation.full_clean()
+        rotation.save()
+    current = {m.member_id: m for m in rotation.memberships.filter(ends_on__isnull=True)}
+    position = max((m.position for m in current.values()), default=-1)
+    for member in members:
+        if member.pk not in current and member.active:
+            position += 1
+            RotationMembership.objects.create(rotation=rotation, member=member, position=position)
+            changed = True
+    summary.record("rotation", rotation.name, created=created, changed=changed)
+    if created or changed:
+        transaction.on_commit(lambda: _enqueue_generation(rotation.pk))
+    return rotation
+
+
+def _enqueue_generation(rotation_id: int) -> None:
+    from .tasks import generate_rotation
+
+    generate_rotation.delay(rotation_id)

@@ -1,8 +1,10 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import notifications
+from . import notifications, services
+from .models import Rotation
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +22,21 @@ def send_notification(self, notification_id: int) -> bool:
     sent = notifications.notification_deliver(notification_id=notification_id)
     logger.info("notification %s %s", notification_id, "sent" if sent else "already sent or gone")
     return sent
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+def generate_rotation(rotation_id: int) -> dict:
+    """Fill one rotation through 31 December of next year; a second run changes nothing."""
+    result = services.rotation_generate(rotation_id=rotation_id)
+    logger.info("rotation %s: %s shifts created, %s updated", rotation_id, result.created, result.updated)
+    return {"created": result.created, "updated": result.updated}
+
+
+@shared_task(acks_late=True)
+def generate_all_rotations() -> int:
+    """Nightly: retire members whose leaving date has come, then regenerate every rotation."""
+    services.members_deactivate_departed(today=timezone.localdate())
+    rotation_ids = list(Rotation.objects.values_list("pk", flat=True))
+    for rotation_id in rotation_ids:
+        generate_rotation.delay(rotation_id)
+    return len(rotation_ids)

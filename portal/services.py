@@ -2,14 +2,14 @@
 
 from django.db import transaction
 
-from oncall.services import ImportSummary, team_member_upsert
+from oncall.services import ImportSummary, rotation_configure_from_plan, team_member_upsert
 from pipelines.plan import Plan
 from pipelines.services import runbook_import
 
 
 @transaction.atomic
 def maintenance_plan_import(*, plan: Plan, dry_run: bool = False) -> ImportSummary:
-    """Store a parsed plan: members, then pipelines. With `dry_run` everything is rolled back."""
+    """Store a parsed plan: members, pipelines, the team rotation. With `dry_run` everything is rolled back."""
     summary = ImportSummary()
     members = {
         spec.name: team_member_upsert(
@@ -18,6 +18,7 @@ def maintenance_plan_import(*, plan: Plan, dry_run: bool = False) -> ImportSumma
         for spec in plan.members
     }
     runbook_import(pipelines=plan.pipelines, members=members, summary=summary)
+    rotation_configure_from_plan(rules=plan.oncall, members=list(members.values()), summary=summary)
     if dry_run:
         transaction.set_rollback(True)
     return summary

@@ -10,7 +10,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CELERY_TASK_ALWAYS_EAGER = False
+# Tasks run inline where a test runs the on-commit callbacks; one test starts a real worker instead.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
 # Static files straight from the apps' folders: tests run without collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
