@@ -183,12 +183,17 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
     first_day = max(today, rotation.start_date)
     existing = {shift.date: shift for shift in rotation.shifts.filter(date__gte=first_day)}
     last_day = max([until or date(today.year + 1, 12, 31), *existing])
-    epochs = [(day, order) for day, order in rotation_orders(rotation, memberships) if order]
+    # Plan in terms of positions' current holders: a successor stands for the leaver, so a
+    # hand-over is not a change of order and the plan (and its holiday choices) stays the same.
+    stand_in = successor_of(TeamMember.objects.filter(successor__isnull=False))
+    epochs = _merged_epochs(
+        (day, [stand_in.get(member, member) for member in order])
+        for day, order in rotation_orders(rotation, memberships)
+    )
     if not epochs or last_day < first_day:
         return GenerationResult(0, 0, None, None)
 
     fixed = {day: s.member_id for day, s in existing.items() if s.traded or s.start <= now}
-    names = dict(TeamMember.objects.values_list("pk", "name"))
     calendar = rotation_holidays(rotation, range(rotation.start_date.year, last_day.year + 1))
     history = holiday_history(rotation, first_day)
     planned: list[scheduling.PlannedShift] = []
@@ -196,7 +201,7 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
         epoch_end = epochs[index + 1][0] - timedelta(days=1) if index + 1 < len(epochs) else last_day
         if epoch_end < first_day or epoch_start > last_day:
             continue
-        part = scheduling.plan_shifts(
+        planned += scheduling.plan_shifts(
             start=rotation.start_date,
             until=min(epoch_end, last_day),
             from_day=max(epoch_start, first_day),
@@ -207,14 +212,15 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
             holidays=calendar,
             history=history,
             window_years=rotation.window_years,
-            fixed=fixed | {p.day: p.member for p in planned},
+            fixed={day: stand_in.get(member, member) for day, member in fixed.items()}
+            | {p.day: p.member for p in planned},
         )
-        planned.extend(part)
+    names = dict(TeamMember.objects.values_list("pk", "name"))
 
     to_create, to_update = [], []
     for plan in planned:
         values = {
-            "member_id": plan.member,
+            "member_id": _holder_on(plan.day, plan.member, memberships, stand_in),
             "kind": plan.kind,
             "holiday_name": plan.holiday_name or "",
             "start": plan.start,
@@ -229,6 +235,22 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
     Shift.objects.bulk_create(to_create, batch_size=1000)
     Shift.objects.bulk_update(to_update, SHIFT_FIELDS, batch_size=1000)
     return GenerationResult(len(to_create), len(to_update), first_day, last_day)
+
+
+def _merged_epochs(epochs: Iterable[tuple[date, list[int]]]) -> list[tuple[date, list[int]]]:
+    merged: list[tuple[date, list[int]]] = []
+    for day, order in epochs:
+        if order and (not merged or merged[-1][1] != order):
+            merged.append((day, order))
+    return merged
+
+
+def _holder_on(day: date, stand_in_member: int, memberships: list[RotationMembership], stand_in: dict[int, int]) -> int:
+    """Who actually holds a planned day: the leaver until their successor's first day."""
+    for membership in memberships:
+        if membership.covers(day) and stand_in.get(membership.member_id, membership.member_id) == stand_in_member:
+            return membership.member_id
+    return stand_in_member
 
 
 # --- turnover ------------------------------------------------------------------------------------

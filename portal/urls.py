@@ -21,5 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("", include("oncall.urls")),
+    path("", include("oncall.feed_urls")),
     path("", include("pipelines.urls")),
 ]
