@@ -13,6 +13,8 @@ The rules, in short:
   min-cost assignment: nobody holds the same holiday twice within `window_years` consecutive
   years (hard rule), each member's holiday count per year and running total stay within one
   of everybody else's, then whoever held that holiday longest ago wins, then rotation order.
+  Each year's answer is checked against the next years (a small integer program) so that a
+  choice made now does not make a later year impossible to balance.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ HistoryEntry = tuple[date, str, int]
 # Costs are exact integers handed to a float64 solver; staying below 2**53 keeps every sum
 # exact, so the lexicographic layering below is never blurred by rounding.
 _MAX_EXACT_COST = 2**53
+# "Held longest ago" compares gaps up to this many years; longer ago counts as never. A fixed
+# horizon (rather than the oldest year in the history) keeps the preference independent of how
+# much history the caller passes.
+_RECENCY_YEARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +57,8 @@ class HolidayWarning:
     `held_year`, fewer than `window_years` years before `year`.
 
     The planner only does this when nobody was eligible (a team smaller than the window, or
-    history/fixed shifts that leave no one); a fixed shift that breaks the rule carries the
-    same warning. Member ids only: the caller formats names.
+    history/fixed shifts that leave no one). The later of the two holdings carries the
+    warning, also when it is a fixed shift. Member ids only: the caller formats names.
     """
 
     member: int
@@ -199,9 +205,6 @@ class _Ledger:
     def days_held(self, name: str, member: int) -> list[date]:
         return self._days.get((name, member), [])
 
-    def min_year(self) -> int | None:
-        return min((day.year for day in self.by_day), default=None)
-
 
 def plan_shifts(
     *,
@@ -228,6 +231,9 @@ def plan_shifts(
       with the result as `fixed` reproduces it exactly.
 
     History entries dated on or after `from_day` are ignored: the plan (or `fixed`) decides those days.
+    Holidays in `holidays` after `until` are used to look ahead: pass the calendar
+    `window_years - 1` years further so the last planned years come out as they will when
+    the plan is later extended.
     """
     if not order:
         raise ValueError("a rotation needs at least one member")
@@ -328,7 +334,6 @@ class _YearContext:
         self.ledger = ledger
         self.window_years = window_years
         self.running_since = running_since
-        self.first_year = min(ledger.min_year() or year, year)
         index = {member: i for i, member in enumerate(order)}
         # Known holidays per year per member (history, fixed days, earlier years' results);
         # people no longer in the rotation take no part in the balance.
@@ -356,7 +361,7 @@ class _YearContext:
     def recency(self, name: str, i: int) -> int:
         """0 for never held; otherwise larger the more recently member i held `name`."""
         held = [day.year for day in self.ledger.days_held(name, self.order[i]) if day.year < self.year]
-        return max(held) - self.first_year + 1 if held else 0
+        return max(0, _RECENCY_YEARS - (self.year - max(held))) if held else 0
 
     def preference(self, days: list[date], calendar: list[date]) -> tuple[np.ndarray, int]:
         """The recency-then-rotation cost of giving each of `days` to each member (rows x members).
@@ -416,10 +421,10 @@ def _assign_year(
     with part of the year fixed return the rest unchanged.
     """
     year, calendar = context.year, calendar_by_year[context.year]
-    matching = _Matching(context, free, calendar)
-    answer = matching.canonical()
+    answer = _Matching(context, free, calendar, all_slots=False).canonical()
     if not context.is_clean(answer):
-        return answer
+        # No balanced answer respects the window: let members take as many as they must.
+        return _Matching(context, free, calendar, all_slots=True).canonical()
     for lookahead in range(context.window_years - 1, 0, -1):
         horizon = {y: free_days(y) for y in range(year, year + lookahead + 1) if y in calendar_by_year}
         if not any(horizon[y] for y in horizon if y != year):
@@ -453,12 +458,12 @@ class _Matching:
     Balance sits below the window, so an unbalanced year is preferred over breaking the rule.
     """
 
-    def __init__(self, context: _YearContext, free: list[date], calendar: list[date]) -> None:
+    def __init__(self, context: _YearContext, free: list[date], calendar: list[date], *, all_slots: bool) -> None:
         self.free = free
         self.order = context.order
         self.names = [context.holidays[day] for day in free]
         rows, n, year = len(free), len(context.order), context.year
-        self.rows, self.n = rows, n
+        self.rows = rows
         severity = np.array(
             [[context.severity(name, year, i) for i in range(n)] for name in self.names], dtype=np.int64
         ).reshape(rows, n)
@@ -466,29 +471,39 @@ class _Matching:
 
         year_count = context.counts(year)
         running = context.running_before + (year_count if year >= context.running_since else 0)
-        slots = np.arange(1, rows + 1, dtype=np.int64)
-        year_level = year_count[:, None] + slots[None, :] - year_count.min()
-        running_level = running[:, None] + slots[None, :] - running.min()
+        if all_slots:
+            self.slots = rows
+        else:
+            # Only as many slots as a balanced year can give anyone: far smaller costs (so large
+            # teams and long calendars stay exact) and a smaller matrix. Every balanced answer
+            # fits, so when one exists this finds the same optimum as the full matrix.
+            ceiling = -(-(int(year_count.sum()) + rows) // n)
+            self.slots = max(1, min(rows, ceiling - int(year_count.min())))
+        levels = np.arange(1, self.slots + 1, dtype=np.int64)
+        year_level = year_count[:, None] + levels[None, :] - year_count.min()
+        running_level = running[:, None] + levels[None, :] - running.min()
 
         # Each layer's scale exceeds the largest possible sum of every layer below it.
         running_scale = preference_bound
         year_scale = running_scale * (rows * int(running_level.max()) + 1)
         self.window_penalty = year_scale * (rows * int(year_level.max()) + 1) * context.window_years
-        # Costs are exact integers handed to a float64 solver: below 2**53 every sum is exact,
-        # so the layers never blur. The factor 2 leaves room for same-year clash penalties.
-        if self.window_penalty * (2 * rows + 1) >= 2**53:
+        # The factor 2 leaves room for the same-year clash penalties added in `canonical`.
+        if self.window_penalty * (2 * rows + 1) >= _MAX_EXACT_COST:
             raise ValueError(f"{year}: too many holidays or members for an exact assignment")
 
         edge = (self.window_penalty // context.window_years) * severity + preference  # (rows, n)
-        slot = year_scale * year_level + running_scale * running_level  # (n, rows)
-        # Column c is member c // rows, slot c % rows.
-        self.cost = np.repeat(edge, rows, axis=1) + slot.reshape(1, n * rows)
+        slot = year_scale * year_level + running_scale * running_level  # (n, slots)
+        # Column c is member c // slots, that member's (c % slots + 1)-th new holiday this year.
+        self.cost = np.repeat(edge, self.slots, axis=1) + slot.reshape(1, n * self.slots)
 
-    def _solve(self, cost: np.ndarray) -> tuple[list[int], int]:
-        row_ind, col_ind = linear_sum_assignment(cost)
+    def _solve(self, cost: np.ndarray) -> tuple[list[int], int | None]:
+        try:
+            row_ind, col_ind = linear_sum_assignment(cost)
+        except ValueError:  # a trial pinned a row to a member with no slot left
+            return [], None
         members = [0] * self.rows
         for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True):
-            members[r] = c // self.rows
+            members[r] = c // self.slots
         return members, int(self.cost[row_ind, col_ind].sum())
 
     def _clash(self, members: list[int]) -> int | None:
@@ -506,7 +521,7 @@ class _Matching:
             members = self._canonical()
             r = self._clash(members)
             # The matching cannot see a same-year repeat; forbid it like any clash and solve again.
-            block = slice(members[r] * self.rows, (members[r] + 1) * self.rows) if r is not None else None
+            block = slice(members[r] * self.slots, (members[r] + 1) * self.slots) if r is not None else None
             if block is None or self.cost[r, block].min() >= self.window_penalty:
                 return {self.free[r]: self.order[i] for r, i in enumerate(members)}
             self.cost[r, block] += self.window_penalty
@@ -517,15 +532,15 @@ class _Matching:
         for r in range(self.rows):
             for i in range(members[r]):
                 trial = cost.copy()
-                trial[r, : i * self.rows] = np.inf
-                trial[r, (i + 1) * self.rows :] = np.inf
+                trial[r, : i * self.slots] = np.inf
+                trial[r, (i + 1) * self.slots :] = np.inf
                 candidate, total = self._solve(trial)
-                if total == best:
+                if total is not None and total == best:
                     members = candidate
                     break
             # Pin this row to its member before looking at the next one.
-            cost[r, : members[r] * self.rows] = np.inf
-            cost[r, (members[r] + 1) * self.rows :] = np.inf
+            cost[r, : members[r] * self.slots] = np.inf
+            cost[r, (members[r] + 1) * self.slots :] = np.inf
         return members
 
 
@@ -615,6 +630,7 @@ class _Lookahead:
             if rows[r][1] == year:
                 self.cost[v] = preference[r, i]  # this year's rows come first, in `free` order
         self.this_year = [r for r, (_, t) in enumerate(rows) if t == year]
+        self._this_year = set(self.this_year)
 
     def _solve(
         self, objective: np.ndarray, pinned: Mapping[int, int], extra: _Constraints | None = None
@@ -640,7 +656,7 @@ class _Lookahead:
         return None if result.x is None else result.x
 
     def _members(self, x: np.ndarray) -> dict[int, int]:
-        return {r: i for v, (r, i) in enumerate(self.variables) if x[v] > 0.5 and r in self.this_year}
+        return {r: i for v, (r, i) in enumerate(self.variables) if x[v] > 0.5 and r in self._this_year}
 
     def admits(self, assignment: Mapping[date, int]) -> bool:
         """Whether this year's `assignment` leaves the later years solvable."""
