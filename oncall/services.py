@@ -1,5 +1,6 @@
 """Writes and rules about people, rotations, shifts and trades."""
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -194,8 +195,13 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
         return GenerationResult(0, 0, None, None)
 
     fixed = {day: s.member_id for day, s in existing.items() if s.traded or s.start <= now}
-    calendar = rotation_holidays(rotation, range(rotation.start_date.year, last_day.year + 1))
+    # The planner looks `window_years - 1` years ahead so that balancing a year never makes a
+    # later one impossible; it needs those years' holidays.
+    calendar = rotation_holidays(rotation, range(rotation.start_date.year, last_day.year + rotation.window_years))
     history = holiday_history(rotation, first_day)
+    fingerprint = _plan_fingerprint(rotation, epochs, calendar, history, existing, first_day, last_day)
+    if fingerprint == rotation.plan_fingerprint:
+        return GenerationResult(0, 0, first_day, last_day)  # same inputs, same stored plan: nothing to do
     planned: list[scheduling.PlannedShift] = []
     for index, (epoch_start, order) in enumerate(epochs):
         epoch_end = epochs[index + 1][0] - timedelta(days=1) if index + 1 < len(epochs) else last_day
@@ -234,7 +240,32 @@ def rotation_generate(*, rotation_id: int, until: date | None = None, now: datet
             to_update.append(shift)
     Shift.objects.bulk_create(to_create, batch_size=1000)
     Shift.objects.bulk_update(to_update, SHIFT_FIELDS, batch_size=1000)
+    existing.update({shift.date: shift for shift in to_create})
+    rotation.plan_fingerprint = _plan_fingerprint(rotation, epochs, calendar, history, existing, first_day, last_day)
+    rotation.save(update_fields=["plan_fingerprint"])
     return GenerationResult(len(to_create), len(to_update), first_day, last_day)
+
+
+def _plan_fingerprint(rotation, epochs, calendar, history, existing: dict[date, Shift], first_day, last_day) -> str:
+    """A digest of everything a plan depends on and of the stored shifts it produced.
+
+    When neither changed since the last generation, the plan would come out the same, so a
+    nightly no-op regeneration costs a read of the shifts instead of a new plan.
+    """
+    digest = hashlib.sha256()
+    for part in (
+        (rotation.start_date, rotation.block_days, rotation.time_zone, rotation.handoff_time, rotation.window_years),
+        (first_day, last_day),
+        epochs,
+        sorted(calendar.items()),
+        history,
+        [
+            (day, s.member_id, s.kind, s.holiday_name, s.start.timestamp(), s.end.timestamp(), s.traded, s.warning)
+            for day, s in sorted(existing.items())
+        ],
+    ):
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
 
 
 def _merged_epochs(epochs: Iterable[tuple[date, list[int]]]) -> list[tuple[date, list[int]]]:

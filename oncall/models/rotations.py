@@ -33,6 +33,9 @@ class Rotation(models.Model):
         default=4, help_text="Nobody holds the same holiday twice within this many years."
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    plan_fingerprint = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Digest of the last generation's inputs and result."
+    )
 
     class Meta:
         ordering = ["name"]
