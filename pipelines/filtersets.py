@@ -8,7 +8,10 @@ class PipelineFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label="Search")
     downstream_team = django_filters.ModelChoiceFilter(
-        field_name="critical_downstream_team", queryset=DownstreamTeam.objects.all(), label="Downstream team", empty_label="Any team"
+        field_name="critical_downstream_team",
+        queryset=DownstreamTeam.objects.all(),
+        label="Downstream team",
+        empty_label="Any team",
     )
     owner = django_filters.CharFilter(field_name="ownerships__member__user__username", label="Owner (username)")
 

@@ -26,12 +26,24 @@ def concrete_paths(patterns=None, prefix=""):
 
 
 def test_every_page_redirects_anonymous_users_to_sign_in(client):
-    paths = [p for p in concrete_paths() if not p.startswith(("/api/", "/admin/")) and p not in PUBLIC_PAGES]
+    paths = [
+        p
+        for p in concrete_paths()
+        if not p.startswith(("/api/", "/admin/")) and p not in PUBLIC_PAGES and "/feeds/" not in p
+    ]
     assert "/runbooks/" in paths and "/team/" in paths and "/" in paths
     for path in paths:
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.url.startswith("/accounts/login/"), path
+
+
+def test_calendar_feeds_need_their_secret_token(client):
+    feeds = [p for p in concrete_paths() if "/feeds/" in p]
+    assert len(feeds) == 2
+    for path in feeds:
+        response = client.get(path.replace("<str:token>", "not-a-real-token").replace("<token>", "not-a-real-token"))
+        assert response.status_code == 404, path
 
 
 def test_every_api_route_refuses_anonymous_requests(client):
