@@ -725,3 +725,30 @@ class _Constraints:
     def linear(self, width: int) -> LinearConstraint:
         matrix = coo_array((self.data, (self.rows, self.columns)), shape=(len(self.lower), width)).tocsc()
         return LinearConstraint(matrix, self.lower, self.upper)
+
+
+def window_breaches(
+    holdings: Iterable[HistoryEntry], acquired: Iterable[HistoryEntry], window_years: int
+) -> list[tuple[HistoryEntry, date]]:
+    """For each newly acquired (day, holiday, member), another day on which that member holds the
+    same holiday fewer than `window_years` years away (before or after), if any.
+
+    Used to warn before a trade: a trade that breaks the window is allowed, but people are told.
+    """
+    days_held: dict[tuple[str, int], list[date]] = defaultdict(list)
+    for day, name, member in holdings:
+        days_held[(name, member)].append(day)
+    breaches = []
+    for entry in acquired:
+        day, name, member = entry
+        clashes = sorted(
+            (
+                other
+                for other in days_held.get((name, member), ())
+                if other != day and abs(other.year - day.year) < window_years
+            ),
+            key=lambda other: abs((other - day).days),
+        )
+        if clashes:
+            breaches.append((entry, clashes[0]))
+    return breaches

@@ -7,13 +7,17 @@ from datetime import date, datetime, timedelta
 
 import holidays
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from . import scheduling
-from .choices import CustomHolidayKind
-from .models import HolidayRecord, Rotation, RotationMembership, Shift, TeamMember
+from . import notifications, scheduling
+from .choices import CustomHolidayKind, ShiftKind, TradeStatus
+from .exceptions import TradeError, TradeNeedsConfirmation
+from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
+from .models.members import new_feed_token
 from .people import login_username
 
 
@@ -284,6 +288,29 @@ def _holder_on(day: date, stand_in_member: int, memberships: list[RotationMember
     return stand_in_member
 
 
+# --- calendar feeds ------------------------------------------------------------------------------
+
+
+def calendar_token_reset(*, member: TeamMember) -> str:
+    """Give the member a new calendar token: the old feed URL answers 404 from now on.
+
+    Returns the new token.
+    """
+    member.calendar_token = new_feed_token()
+    member.save(update_fields=["calendar_token"])
+    return member.calendar_token
+
+
+def rotation_feed_token_reset(*, rotation: Rotation) -> str:
+    """Give the rotation a new feed token: the old feed URL answers 404 from now on.
+
+    Returns the new token.
+    """
+    rotation.feed_token = new_feed_token()
+    rotation.save(update_fields=["feed_token"])
+    return rotation.feed_token
+
+
 # --- turnover ------------------------------------------------------------------------------------
 
 
@@ -321,6 +348,7 @@ def member_offboard(
 
     member.left_on = effective_date
     member.successor = successor
+    member.calendar_token = new_feed_token()  # a leaver's calendar feed stops answering
     member.active = effective_date > timezone.localdate(now)
     member.full_clean()
     member.save()
@@ -448,3 +476,256 @@ def _enqueue_generation(rotation_id: int) -> None:
     from .tasks import generate_rotation
 
     generate_rotation.delay(rotation_id)
+
+
+# --- holiday trades ------------------------------------------------------------------------------
+
+
+def _trade_warning(*, shift: Shift, requester: TeamMember, counterparty: TeamMember, counterparty_shift) -> str:
+    """Why the trade would break the holiday window for either person, or "" when it would not."""
+    rotation = shift.rotation
+    stand_in = successor_of(TeamMember.objects.filter(successor__isnull=False))
+    moves = {shift.pk: counterparty.pk}
+    if counterparty_shift is not None:
+        moves[counterparty_shift.pk] = requester.pk
+    holdings = [
+        (day, name, stand_in.get(member, member))
+        for day, name, member in HolidayRecord.objects.values_list("date", "holiday_name", "member_id")
+    ]
+    for pk, day, name, member in rotation.shifts.holidays().values_list("pk", "date", "holiday_name", "member_id"):
+        member = moves.get(pk, member)
+        holdings.append((day, name, stand_in.get(member, member)))
+    acquired = [(shift.date, shift.holiday_name, stand_in.get(counterparty.pk, counterparty.pk))]
+    if counterparty_shift is not None:
+        acquired.append(
+            (counterparty_shift.date, counterparty_shift.holiday_name, stand_in.get(requester.pk, requester.pk))
+        )
+    names = {requester.pk: requester.name, counterparty.pk: counterparty.name}
+    names |= {stand_in.get(pk, pk): name for pk, name in list(names.items())}
+    sentences = [
+        f"{names.get(member, 'Someone')} would hold {name} in {day.year} and in {other.year}, "
+        f"within the {rotation.window_years}-year window."
+        for (day, name, member), other in scheduling.window_breaches(holdings, acquired, rotation.window_years)
+    ]
+    return " ".join(sentences)
+
+
+def _check_tradeable(shift: Shift | None, owner: TeamMember, field: str, now: datetime) -> dict[str, str]:
+    if shift is None:
+        return {}
+    if shift.kind != ShiftKind.HOLIDAY:
+        return {field: "Only holiday shifts can be traded; regular shifts follow the rotation."}
+    if shift.member_id != owner.pk:
+        return {field: f"This shift belongs to {shift.member.name}, not {owner.name}."}
+    if shift.start <= now:
+        return {field: "This shift has already started or passed."}
+    return {}
+
+
+@transaction.atomic
+def holiday_trade_request(
+    *,
+    requester: TeamMember,
+    shift: Shift,
+    counterparty: TeamMember,
+    counterparty_shift: Shift | None = None,
+    message: str = "",
+    confirmed: bool = True,
+    now: datetime | None = None,
+) -> HolidayTrade:
+    """Offer one of the requester's future holiday shifts to an active colleague, as a swap or a give-away.
+
+    A trade that would break the holiday window is allowed but carries a warning; with
+    `confirmed=False` it raises `TradeNeedsConfirmation` instead, so a form can ask first.
+    """
+    now = now or timezone.now()
+    shift = Shift.objects.select_related("rotation", "member").get(pk=shift.pk)
+    if counterparty_shift is not None:
+        counterparty_shift = Shift.objects.select_related("rotation", "member").get(pk=counterparty_shift.pk)
+    errors = _check_tradeable(shift, requester, "shift", now)
+    if counterparty.pk == requester.pk:
+        errors["counterparty"] = "Choose a colleague, not yourself."
+    elif not counterparty.active:
+        errors["counterparty"] = f"{counterparty.name} is not an active member."
+    else:
+        errors |= _check_tradeable(counterparty_shift, counterparty, "counterparty_shift", now)
+        if counterparty_shift is not None and counterparty_shift.rotation_id != shift.rotation_id:
+            errors["counterparty_shift"] = "Both shifts must belong to the same rotation."
+    if "shift" not in errors and HolidayTrade.objects.filter(shift=shift, status=TradeStatus.PENDING).exists():
+        errors["shift"] = "This shift is already offered in a pending trade; cancel that one first."
+    if errors:
+        raise TradeError(errors)
+    warning = _trade_warning(
+        shift=shift, requester=requester, counterparty=counterparty, counterparty_shift=counterparty_shift
+    )
+    if warning and not confirmed:
+        raise TradeNeedsConfirmation(warning)
+    trade = HolidayTrade(
+        shift=shift,
+        requested_by=requester,
+        counterparty=counterparty,
+        counterparty_shift=counterparty_shift,
+        message=message,
+        warning=warning,
+    )
+    trade.full_clean()
+    try:
+        with transaction.atomic():
+            trade.save()
+    except IntegrityError as error:  # a concurrent request for the same shift won the race
+        raise TradeError({"shift": "This shift is already offered in a pending trade."}) from error
+    _trade_notify(trade, "requested", [counterparty])
+    return trade
+
+
+def _locked_pending_trade(trade_id: int, member: TeamMember, role: str) -> HolidayTrade:
+    trade = HolidayTrade.objects.select_for_update().get(pk=trade_id)
+    if getattr(trade, f"{role}_id") != member.pk:
+        who = "the colleague it was offered to" if role == "counterparty" else "whoever requested it"
+        raise PermissionDenied(f"Only {who} can do that.")
+    if trade.status != TradeStatus.PENDING:
+        raise TradeError({"status": f"This trade is already {trade.get_status_display().lower()}."})
+    return trade
+
+
+@transaction.atomic
+def holiday_trade_accept(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
+    """The counterparty accepts: re-check everything under row locks, then hand the shifts over.
+
+    The trade row and then both shifts (in id order, so two acceptances never deadlock) are locked;
+    of two racing acceptances touching one shift, the second finds the shift moved and fails.
+    """
+    now = now or timezone.now()
+    trade = _locked_pending_trade(trade_id, member, "counterparty")
+    shift_ids = sorted(filter(None, [trade.shift_id, trade.counterparty_shift_id]))
+    shifts = {s.pk: s for s in Shift.objects.select_for_update().filter(pk__in=shift_ids).order_by("pk")}
+    shift = shifts[trade.shift_id]
+    counterparty_shift = shifts.get(trade.counterparty_shift_id)
+    requester, counterparty = trade.requested_by, trade.counterparty
+    errors = _check_tradeable(shift, requester, "shift", now) | _check_tradeable(
+        counterparty_shift, counterparty, "counterparty_shift", now
+    )
+    if not (requester.active and counterparty.active):
+        errors["counterparty"] = "Both people must still be active members."
+    if errors:
+        raise TradeError(errors)
+    shift.member, shift.traded = counterparty, True
+    changed = [shift]
+    if counterparty_shift is not None:
+        counterparty_shift.member, counterparty_shift.traded = requester, True
+        changed.append(counterparty_shift)
+    for item in changed:
+        item.warning = trade.warning
+    Shift.objects.bulk_update(changed, ["member", "traded", "warning"])
+    trade.status, trade.decided_at = TradeStatus.ACCEPTED, now
+    trade.save(update_fields=["status", "decided_at"])
+    # Other pending offers of these shifts can no longer be honoured.
+    HolidayTrade.objects.filter(status=TradeStatus.PENDING).filter(
+        Q(shift__in=changed) | Q(counterparty_shift__in=changed)
+    ).exclude(pk=trade.pk).update(status=TradeStatus.CANCELLED, decided_at=now)
+    _trade_notify(trade, "accepted", [requester, counterparty])
+    return trade
+
+
+@transaction.atomic
+def holiday_trade_decline(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
+    """The counterparty declines a pending trade; the requester is told."""
+    trade = _locked_pending_trade(trade_id, member, "counterparty")
+    trade.status, trade.decided_at = TradeStatus.DECLINED, now or timezone.now()
+    trade.save(update_fields=["status", "decided_at"])
+    _trade_notify(trade, "declined", [trade.requested_by])
+    return trade
+
+
+@transaction.atomic
+def holiday_trade_cancel(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
+    """The requester withdraws a pending trade; the counterparty is told."""
+    trade = _locked_pending_trade(trade_id, member, "requested_by")
+    trade.status, trade.decided_at = TradeStatus.CANCELLED, now or timezone.now()
+    trade.save(update_fields=["status", "decided_at"])
+    _trade_notify(trade, "cancelled", [trade.counterparty])
+    return trade
+
+
+def holiday_trades_expire(*, now: datetime) -> int:
+    """Pending trades whose shift (or the shift asked for) has started can no longer happen."""
+    return (
+        HolidayTrade.objects.filter(status=TradeStatus.PENDING)
+        .filter(Q(shift__start__lte=now) | Q(counterparty_shift__start__lte=now))
+        .update(status=TradeStatus.EXPIRED, decided_at=now)
+    )
+
+
+def _trade_notify(trade: HolidayTrade, event: str, members: list[TeamMember]) -> None:
+    shift, other = trade.shift, trade.counterparty_shift
+    offer = f"{shift.holiday_name} ({shift.date:%a %d %b %Y})"
+    deal = f"in exchange for {other.holiday_name} ({other.date:%a %d %b %Y})" if other else "as a give-away"
+    subjects = {
+        "requested": f"{trade.requested_by.name} offers you {offer}",
+        "accepted": f"Holiday trade done: {offer}",
+        "declined": f"{trade.counterparty.name} declined your trade of {offer}",
+        "cancelled": f"{trade.requested_by.name} withdrew the trade of {offer}",
+    }
+    body = f"{trade.requested_by.name} offered {trade.counterparty.name} {offer} {deal}."
+    if trade.message:
+        body += f"\n\nMessage: {trade.message}"
+    if trade.warning:
+        body += f"\n\nNote: {trade.warning}"
+    notifications.notify(
+        event=f"trade-{trade.pk}-{event}",
+        kind=f"oncall.trade-{event}",
+        recipients=notifications.recipients_of(members),
+        subject=subjects[event],
+        body=body,
+        about=f"Holiday trade #{trade.pk}",
+        about_url=reverse("oncall:trade-list"),
+    )
+
+
+# --- rotation order ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rotation_set_order(*, rotation: Rotation, members: list[TeamMember], now: datetime | None = None) -> bool:
+    """Make `members` the rotation's order (first position first) from today in the rotation's zone.
+
+    The current memberships close today and new ones start today with positions 0..n-1, so past
+    shifts keep the order they were planned with; memberships that had not begun yet are dropped.
+    The same order again changes nothing. Returns whether the order changed; a change regenerates
+    the rotation once the transaction commits.
+    """
+    rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
+    errors = []
+    ids = [member.pk for member in members]
+    if len(set(ids)) != len(ids):
+        errors.append("A member can hold only one position.")
+    inactive = [m.name for m in TeamMember.objects.filter(pk__in=ids, active=False)]
+    if inactive:
+        errors.append(f"Not active members: {', '.join(inactive)}.")
+    if errors:
+        raise ValidationError({"order": errors})
+
+    current = list(rotation.memberships.filter(ends_on__isnull=True).order_by("position"))
+    if [m.member_id for m in current] == ids:
+        return False
+    today = (now or timezone.now()).astimezone(rotation.tz).date()
+    effective = max(today, rotation.start_date)
+    for membership in current:
+        never_began = (membership.starts_on or rotation.start_date) >= effective
+        if never_began:
+            membership.delete()
+        else:
+            membership.ends_on = effective
+            membership.full_clean()
+            membership.save(update_fields=["ends_on"])
+    for position, member in enumerate(members):
+        membership = RotationMembership(
+            rotation=rotation,
+            member=member,
+            position=position,
+            starts_on=effective if effective > rotation.start_date else None,
+        )
+        membership.full_clean()
+        membership.save()
+    transaction.on_commit(lambda: _enqueue_generation(rotation.pk))
+    return True

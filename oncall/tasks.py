@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications, services
+from . import notifications, reminders, services
 from .models import Rotation
 
 logger = logging.getLogger(__name__)
@@ -40,3 +40,17 @@ def generate_all_rotations() -> int:
     for rotation_id in rotation_ids:
         generate_rotation.delay(rotation_id)
     return len(rotation_ids)
+
+
+@shared_task(acks_late=True)
+def send_shift_reminders() -> int:
+    """Email whoever's block or holiday shift is tomorrow; hourly, and a re-run sends nothing twice."""
+    sent = reminders.shift_reminders_send(now=timezone.now())
+    logger.info("shift reminders: %s new emails", sent)
+    return sent
+
+
+@shared_task(acks_late=True)
+def expire_holiday_trades() -> int:
+    """Pending trades whose shift has started can no longer happen."""
+    return services.holiday_trades_expire(now=timezone.now())

@@ -1,10 +1,12 @@
 from .members import TeamMember
 from .notifications import Notification
 from .rotations import CustomHoliday, HolidayRecord, Rotation, RotationMembership, Shift
+from .trades import HolidayTrade
 
 __all__ = [
     "CustomHoliday",
     "HolidayRecord",
+    "HolidayTrade",
     "Notification",
     "Rotation",
     "RotationMembership",

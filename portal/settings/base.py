@@ -166,6 +166,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "oncall-shift-reminders": {"task": "oncall.tasks.send_shift_reminders", "schedule": crontab(minute=5)},
+    "oncall-expire-trades": {"task": "oncall.tasks.expire_holiday_trades", "schedule": crontab(minute="*/15")},
     "generate-rotations-nightly": {
         "task": "oncall.tasks.generate_all_rotations",
         "schedule": crontab(hour=1, minute=0),

@@ -92,3 +92,11 @@ def test_offboarding_rejects_bad_input(rotation):
     with pytest.raises(ValidationError) as error:
         member_offboard(member=leaver, effective_date=EFFECTIVE, now=NOW)
     assert "member" in error.value.message_dict
+
+
+def test_offboarding_revokes_the_leavers_calendar_feed(rotation, client):
+    leaver = rotation.memberships.get(position=3).member
+    old_token = leaver.calendar_token
+    assert client.get(f"/oncall/feeds/member/{old_token}.ics").status_code == 200
+    member_offboard(member=leaver, effective_date=EFFECTIVE, now=NOW)
+    assert client.get(f"/oncall/feeds/member/{old_token}.ics").status_code == 404
