@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import notifications, scheduling
+from .business_hours import BusinessHours
 from .choices import CustomHolidayKind, ShiftKind, TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
@@ -729,3 +730,30 @@ def rotation_set_order(*, rotation: Rotation, members: list[TeamMember], now: da
         membership.save()
     transaction.on_commit(lambda: _enqueue_generation(rotation.pk))
     return True
+
+
+# --- the team's calendar -------------------------------------------------------------------------
+
+
+def team_rotation() -> Rotation | None:
+    """The rotation whose time zone and holidays are the team's (the first one made)."""
+    return Rotation.objects.prefetch_related("custom_holidays").order_by("pk").first()
+
+
+def team_business_hours(*, years: Iterable[int], opens=None, closes=None) -> BusinessHours:
+    """Mon–Fri office hours in the team's time zone, closed on the team rotation's holidays."""
+    rotation = team_rotation()
+    hours = {"opens": opens, "closes": closes}
+    hours = {key: value for key, value in hours.items() if value is not None}
+    if rotation is None:
+        return BusinessHours(**hours)
+    return BusinessHours(tz_name=rotation.time_zone, holidays=frozenset(rotation_closed_days(rotation, years)), **hours)
+
+
+def on_call_at(instant: datetime) -> TeamMember | None:
+    """Who held the team rotation's shift at `instant`."""
+    rotation = team_rotation()
+    if rotation is None:
+        return None
+    shift = rotation.shifts.covering(instant).select_related("member").first()
+    return shift.member if shift else None

@@ -1,10 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from oncall.models import TeamMember
 
-from .choices import OwnerRole
-from .querysets import PipelineQuerySet
+from .choices import OwnerRole, RunStatus
+from .querysets import PipelineQuerySet, RunQuerySet
 
 DEFAULT_SCHEDULE = "0 0 * * *"  # daily at midnight UTC
 
@@ -63,8 +64,6 @@ class Pipeline(models.Model):
         return reverse("pipelines:runbook-detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         from .schedules import is_valid_schedule
 
         if not is_valid_schedule(self.schedule):
@@ -141,3 +140,57 @@ class DelayRule(models.Model):
 
     def __str__(self) -> str:
         return f"Contact {self.contact} if {self.data_description or 'data'} is {self.days_after_deadline} days late"
+
+
+class Run(models.Model):
+    """One run of a pipeline as the pipeline reported it; re-sent runs update the same row."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="runs")
+    external_id = models.CharField(max_length=200, help_text="The orchestrator's run id (Airflow run_id, ADF runId…).")
+    scheduled_for = models.DateTimeField(help_text="The schedule occurrence this run serves.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices)
+    data_available_at = models.DateTimeField(null=True, blank=True)
+    records_total = models.PositiveBigIntegerField(null=True, blank=True)
+    records_dropped = models.PositiveBigIntegerField(null=True, blank=True)
+    records_invalid = models.PositiveBigIntegerField(null=True, blank=True)
+    critical_nulls = models.PositiveBigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_for", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "external_id"], name="%(app_label)s_%(class)s_one_per_external_id"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RunStatus.values), name="%(app_label)s_%(class)s_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(finished_at__isnull=True)
+                | models.Q(started_at__isnull=True)
+                | models.Q(finished_at__gte=models.F("started_at")),
+                name="%(app_label)s_%(class)s_finishes_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["pipeline", "scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline} {self.external_id} ({self.get_status_display()})"
+
+    def clean(self):
+        errors = {}
+        if self.started_at and self.finished_at and self.finished_at < self.started_at:
+            errors["finished_at"] = "A run cannot finish before it started."
+        if self.status == RunStatus.RUNNING and self.finished_at:
+            errors["finished_at"] = "A running run has no finish time yet."
+        for field in ("records_dropped", "records_invalid"):
+            value = getattr(self, field)
+            if value is not None and self.records_total is not None and value > self.records_total:
+                errors[field] = "Cannot exceed records_total."
+        if errors:
+            raise ValidationError(errors)

@@ -22,3 +22,9 @@ class PipelineQuerySet(models.QuerySet):
                 | Q(ownerships__member__name__icontains=word)
             )
         return queryset.distinct()
+
+
+class RunQuerySet(models.QuerySet):
+    def in_window(self, start, end):
+        """Runs scheduled in [start, end)."""
+        return self.filter(scheduled_for__gte=start, scheduled_for__lt=end)

@@ -99,3 +99,32 @@ def _sync_delay_rules(pipeline: Pipeline, spec: PipelineSpec, summary: ImportSum
         stale.delete()
         changed = True
     return changed
+
+
+def downstream_pipelines(pipeline: Pipeline) -> list[Pipeline]:
+    """Every pipeline that depends on `pipeline`, directly or through others (breadth first)."""
+    edges: dict[int, list[int]] = {}
+    for upstream_id, downstream_id in Pipeline.depends_on.through.objects.values_list(
+        "to_pipeline_id", "from_pipeline_id"
+    ):
+        edges.setdefault(upstream_id, []).append(downstream_id)
+    seen, queue = {pipeline.pk}, [pipeline.pk]
+    order = []
+    while queue:
+        for downstream_id in edges.get(queue.pop(0), []):
+            if downstream_id not in seen:
+                seen.add(downstream_id)
+                order.append(downstream_id)
+                queue.append(downstream_id)
+    by_id = Pipeline.objects.with_runbook_relations().in_bulk(order)
+    return [by_id[pk] for pk in order]
+
+
+def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:
+    """Primary then secondary owners of each pipeline, each person once."""
+    members: dict[int, TeamMember] = {}
+    for pipeline in pipelines:
+        for member in (pipeline.primary_owner, pipeline.secondary_owner):
+            if member is not None:
+                members.setdefault(member.pk, member)
+    return list(members.values())

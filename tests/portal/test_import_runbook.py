@@ -228,3 +228,34 @@ def test_missing_file_exits_non_zero(db, tmp_path):
     with pytest.raises(CommandError) as error:
         run_import(tmp_path / "nope.md")
     assert "nope.md" in str(error.value)
+
+
+def test_seed_stores_the_on_call_rules_and_the_sla_policy(imported_seed):
+    from datetime import time, timedelta
+    from decimal import Decimal
+
+    from incidents.models import SlaPolicy
+    from oncall.models import Rotation
+
+    rotation = Rotation.objects.get()
+    assert (rotation.block_days, rotation.handoff_time, rotation.window_years) == (7, time(0, 0), 4)
+    order = list(rotation.memberships.order_by("position").values_list("member__name", flat=True))
+    assert order == ["Jasmine Glancy", "Miles Lopez", "Jackson Long", "Hudson King"]
+    policy = SlaPolicy.objects.get()
+    assert policy.availability_target == Decimal("99.5")
+    assert (policy.deadline, policy.deadline_timezone) == (time(8, 0), "UTC")
+    assert policy.delay_threshold == timedelta(hours=1)
+    assert policy.bad_records_pct == Decimal("0.1")
+    assert policy.critical_fields == ["transaction_id", "date", "amount"]
+    assert (policy.acknowledge_minutes, policy.resolution) == (15, timedelta(hours=3))
+
+
+def test_edited_sla_figures_update_the_policy_in_place(imported_seed, seed_plan_text, tmp_path):
+    from decimal import Decimal
+
+    from incidents.models import SlaPolicy
+
+    edited = seed_plan_text.replace("**99.5% of scheduled runs per month**", "**99.9% of scheduled runs per month**")
+    assert edited != seed_plan_text
+    run_import(write_plan(tmp_path, edited))
+    assert SlaPolicy.objects.get().availability_target == Decimal("99.9")

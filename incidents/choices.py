@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    MAJOR = "major", "Major"
+    MINOR = "minor", "Minor"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    MITIGATED = "mitigated", "Mitigated (workaround)"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    MEETING = "meeting", "Meeting or call"
+    OTHER = "other", "Other"
+
+
+class Dimension(models.TextChoices):
+    AVAILABILITY = "availability", "Availability"
+    TIMELINESS = "timeliness", "Timeliness"
+    QUALITY = "quality", "Data quality"
+    RESPONSE = "response", "Incident response"

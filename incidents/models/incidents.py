@@ -1,0 +1,154 @@
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from oncall.models import TeamMember
+from pipelines.models import Pipeline
+
+from ..choices import Channel, IncidentStatus, Severity
+from ..querysets import IncidentQuerySet
+
+
+class Incident(models.Model):
+    """Something wrong with a pipeline, from detection through acknowledgement and mitigation to resolution."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="incidents")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    detected_at = models.DateTimeField()
+    assignee = models.ForeignKey(
+        TeamMember, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_incidents"
+    )
+    opened_by = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="opened_incidents"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    mitigated_by = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="%(app_label)s_%(class)s_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status=IncidentStatus.OPEN,
+                        acknowledged_at__isnull=True,
+                        mitigated_at__isnull=True,
+                        resolved_at__isnull=True,
+                    )
+                    | Q(
+                        status=IncidentStatus.ACKNOWLEDGED,
+                        acknowledged_at__isnull=False,
+                        mitigated_at__isnull=True,
+                        resolved_at__isnull=True,
+                    )
+                    | Q(
+                        status=IncidentStatus.MITIGATED,
+                        acknowledged_at__isnull=False,
+                        mitigated_at__isnull=False,
+                        resolved_at__isnull=True,
+                    )
+                    | Q(status=IncidentStatus.RESOLVED, acknowledged_at__isnull=False, resolved_at__isnull=False)
+                ),
+                name="%(app_label)s_%(class)s_status_matches_times",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("detected_at")),
+                name="%(app_label)s_%(class)s_acknowledged_after_detection",
+            ),
+            models.CheckConstraint(
+                condition=Q(mitigated_at__isnull=True) | Q(mitigated_at__gte=F("acknowledged_at")),
+                name="%(app_label)s_%(class)s_mitigated_after_acknowledged",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("acknowledged_at")),
+                name="%(app_label)s_%(class)s_resolved_after_acknowledged",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | Q(mitigated_at__isnull=True)
+                | Q(resolved_at__gte=F("mitigated_at")),
+                name="%(app_label)s_%(class)s_resolved_after_mitigated",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "severity"]), models.Index(fields=["pipeline", "detected_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:incident-detail", kwargs={"pk": self.pk})
+
+    @property
+    def fixed_at(self):
+        """When a workaround or a fix was in place: the resolution clock stops here."""
+        times = [t for t in (self.mitigated_at, self.resolved_at) if t]
+        return min(times) if times else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != IncidentStatus.RESOLVED
+
+
+class IncidentNote(models.Model):
+    """A line in an incident's timeline: a status change or a note someone added."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notes")
+    at = models.DateTimeField()
+    author = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    text = models.TextField()
+    status_change = models.CharField(max_length=12, choices=IncidentStatus.choices, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.text[:60]}"
+
+
+class Communication(models.Model):
+    """A message to stakeholders about an incident, or about a pipeline's delivery on a day (a delay notice)."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="communications"
+    )
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="communications")
+    day = models.DateField(null=True, blank=True, help_text="The delivery day a delay notice is about (UTC).")
+    audience = models.CharField(max_length=300, help_text="Who was told, e.g. “Profit team, owners”.")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    message = models.TextField()
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Empty: the portal."
+    )
+    automatic = models.BooleanField(default=False, help_text="Sent by the portal itself.")
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(incident__isnull=False) | Q(day__isnull=False),
+                name="%(app_label)s_%(class)s_about_incident_or_day",
+            ),
+            models.UniqueConstraint(
+                fields=["pipeline", "day"],
+                condition=Q(automatic=True, day__isnull=False),
+                name="%(app_label)s_%(class)s_one_automatic_notice_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        about = f"incident #{self.incident_id}" if self.incident_id else f"{self.pipeline} on {self.day}"
+        return f"To {self.audience} about {about}"

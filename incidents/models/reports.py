@@ -1,0 +1,154 @@
+from datetime import time, timedelta
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from oncall.models import TeamMember
+from pipelines.models import Pipeline
+
+from ..choices import Dimension
+
+
+def default_critical_fields() -> list[str]:
+    return ["transaction_id", "date", "amount"]
+
+
+class SlaPolicy(models.Model):
+    """The team's service level agreement; one row, filled from the maintenance plan and editable by managers."""
+
+    availability_target = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("99.5"), help_text="Percent of scheduled runs per month."
+    )
+    deadline = models.TimeField(default=time(8, 0), help_text="Data available by this time each business day.")
+    deadline_timezone = models.CharField(max_length=64, default="UTC")
+    delay_threshold = models.DurationField(
+        default=timedelta(hours=1), help_text="Delays longer than this are communicated to all stakeholders."
+    )
+    bad_records_pct = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("0.1"), help_text="Most records dropped or invalid per run (%)."
+    )
+    critical_fields = models.JSONField(default=default_critical_fields)
+    acknowledge_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Critical incidents acknowledged within this many business minutes."
+    )
+    resolution = models.DurationField(
+        default=timedelta(hours=3), help_text="Workaround or fix within this long of detection (wall time)."
+    )
+    business_opens = models.TimeField(default=time(9, 0))
+    business_closes = models.TimeField(default=time(17, 0))
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(availability_target__gte=0, availability_target__lte=100),
+                name="%(app_label)s_%(class)s_target_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(bad_records_pct__gte=0, bad_records_pct__lte=100),
+                name="%(app_label)s_%(class)s_bad_records_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(business_closes__gt=models.F("business_opens")),
+                name="%(app_label)s_%(class)s_business_hours_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA: {self.availability_target}% availability, data by {self.deadline:%H:%M} {self.deadline_timezone}"
+
+    @classmethod
+    def current(cls) -> "SlaPolicy":
+        """The policy in force (created with the plan's defaults if nobody has stored one yet)."""
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls.objects.create()
+
+
+class SlaReport(models.Model):
+    """A pipeline's SLA figures for one calendar month (UTC), and the lists behind them (`details`)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="sla_reports")
+    month = models.DateField(help_text="The first day of the month.")
+    scheduled_runs = models.PositiveIntegerField()
+    successful_runs = models.PositiveIntegerField()
+    availability_pct = models.DecimalField(max_digits=7, decimal_places=3)
+    availability_ok = models.BooleanField()
+    error_budget = models.IntegerField()
+    error_budget_left = models.IntegerField()
+    business_days = models.PositiveSmallIntegerField()
+    late_days = models.PositiveSmallIntegerField()
+    uncommunicated_delays = models.PositiveSmallIntegerField()
+    timeliness_ok = models.BooleanField()
+    checked_runs = models.PositiveIntegerField()
+    quality_breaches = models.PositiveIntegerField()
+    unreported_runs = models.PositiveIntegerField()
+    quality_ok = models.BooleanField()
+    critical_incidents = models.PositiveIntegerField()
+    ack_breaches = models.PositiveIntegerField()
+    resolution_breaches = models.PositiveIntegerField()
+    response_ok = models.BooleanField()
+    compliant = models.BooleanField()
+    details = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    final = models.BooleanField(default=False, help_text="Computed after the month ended.")
+    changed_since_review = models.BooleanField(default=False)
+    latest = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Figures computed after the sign-off, when they differ from the frozen ones.",
+    )
+
+    class Meta:
+        ordering = ["-month", "pipeline__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "month"], name="%(app_label)s_%(class)s_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="%(app_label)s_%(class)s_month_starts_on_the_1st"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline} {self.month:%Y-%m}"
+
+
+class SlaReview(models.Model):
+    """The operations meeting's sign-off of a month: it freezes that month's figures."""
+
+    month = models.DateField(unique=True)
+    reviewer = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="sla_reviews")
+    signed_at = models.DateTimeField()
+    notes = models.TextField(blank=True)
+    action_items = models.TextField(blank=True, help_text="One per line.")
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="%(app_label)s_%(class)s_month_starts_on_the_1st"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} signed off by {self.reviewer}"
+
+
+class SlaEscalation(models.Model):
+    """The first breach of a dimension in a pipeline-month, and who was told (once)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="sla_escalations")
+    month = models.DateField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list, help_text="The addresses emailed.")
+    nobody_to_tell = models.BooleanField(
+        default=False, help_text="No manager address and no downstream lead: the dashboard flags it."
+    )
+
+    class Meta:
+        ordering = ["-month", "pipeline__name", "dimension"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "month", "dimension"], name="%(app_label)s_%(class)s_once_per_dimension"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline} {self.month:%Y-%m} {self.get_dimension_display()}"
