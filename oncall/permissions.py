@@ -1,5 +1,16 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+# Users in this group are pipelines (Airflow, Data Factory, Spark jobs) with a token: they may post
+# runs and nothing else.
+SERVICE_GROUP = "pipeline-services"
+
+
+def is_service_account(user) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    # Read from the prefetch cache when the request already loaded the groups.
+    return any(group.name == SERVICE_GROUP for group in user.groups.all())
+
 
 def is_manager(user) -> bool:
     """Team leaders (members marked as managers) and staff may edit shared data."""
@@ -12,9 +23,28 @@ def is_manager(user) -> bool:
 
 
 class ReadOrManagerWrite(BasePermission):
-    """Every signed-in user reads; only managers and staff write."""
+    """Every signed-in person reads; only managers and staff write; service accounts get nothing here."""
 
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
+        if not (request.user and request.user.is_authenticated) or is_service_account(request.user):
             return False
         return request.method in SAFE_METHODS or is_manager(request.user)
+
+
+class SignedInPerson(BasePermission):
+    """Any signed-in person (not a service account): members act on incidents and their own trades."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated) and not is_service_account(request.user)
+
+
+class PostRunsOrRead(BasePermission):
+    """Service accounts may only post runs; people read them; managers may also post by hand."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if is_service_account(user):
+            return request.method == "POST"
+        return request.method in SAFE_METHODS or is_manager(user)

@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import DownstreamTeam, Pipeline
+from .models import DownstreamTeam, Pipeline, Run
 
 
 class PipelineFilterSet(django_filters.FilterSet):
@@ -21,3 +21,15 @@ class PipelineFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.search(value)
+
+
+class RunFilterSet(django_filters.FilterSet):
+    """Runs by pipeline, status and scheduled time."""
+
+    pipeline = django_filters.CharFilter(field_name="pipeline__slug")
+    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_for", lookup_expr="gte")
+    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_for", lookup_expr="lt")
+
+    class Meta:
+        model = Run
+        fields = ["pipeline", "status", "scheduled_after", "scheduled_before"]

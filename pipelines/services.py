@@ -1,12 +1,12 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields
 
 from .choices import OwnerRole
-from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline
+from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .plan import PipelineSpec
 
 
@@ -128,3 +128,42 @@ def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:
             if member is not None:
                 members.setdefault(member.pk, member)
     return list(members.values())
+
+
+RUN_FIELDS = (
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "status",
+    "data_available_at",
+    "records_total",
+    "records_dropped",
+    "records_invalid",
+    "critical_nulls",
+)
+
+
+@transaction.atomic
+def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[Run, bool]:
+    """Record a run as the pipeline reported it; a re-sent run (same pipeline and external id) updates it.
+
+    Returns (run, created). The row is locked while it changes, so two deliveries of one run apply
+    one after the other, and an invalid run writes nothing.
+    """
+    run = Run.objects.select_for_update().filter(pipeline=pipeline, external_id=external_id).first()
+    created = run is None
+    if created:
+        run = Run(pipeline=pipeline, external_id=external_id)
+    for field in RUN_FIELDS:
+        if field in values:
+            setattr(run, field, values[field])
+    run.full_clean()
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        # Another delivery of the same run was created in between: update that one instead.
+        if not created:
+            raise
+        return run_upsert(pipeline=pipeline, external_id=external_id, values=values)[0], False
+    return run, created

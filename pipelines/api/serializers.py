@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from pipelines.models import Pipeline
+from pipelines.models import Pipeline, Run
 from pipelines.schedules import is_valid_schedule
 
 
@@ -45,3 +45,24 @@ class PipelineSerializer(serializers.ModelSerializer):
         if not is_valid_schedule(value):
             raise serializers.ValidationError(f"“{value}” is not a valid cron expression (five fields, UTC).")
         return value
+
+
+class RunSerializer(serializers.ModelSerializer):
+    """A pipeline run as posted by the orchestrator; `pipeline` is the pipeline's slug."""
+
+    pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all())
+    records_total = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    records_dropped = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    records_invalid = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    critical_nulls = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id", "pipeline", "external_id", "scheduled_for", "started_at", "finished_at", "status",
+            "data_available_at", "records_total", "records_dropped", "records_invalid", "critical_nulls",
+            "received_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["received_at", "updated_at"]
+        # Upsert by (pipeline, external_id): the unique-together check would refuse a re-sent run.
+        validators = []

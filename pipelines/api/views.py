@@ -1,9 +1,15 @@
-from rest_framework import viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
-from pipelines.filtersets import PipelineFilterSet
-from pipelines.models import Pipeline
+from oncall.permissions import PostRunsOrRead
+from pipelines.filtersets import PipelineFilterSet, RunFilterSet
+from pipelines.models import Pipeline, Run
+from pipelines.services import run_upsert
 
-from .serializers import PipelineSerializer
+from .serializers import PipelineSerializer, RunSerializer
 
 
 class PipelineViewSet(viewsets.ModelViewSet):
@@ -14,3 +20,29 @@ class PipelineViewSet(viewsets.ModelViewSet):
     filterset_class = PipelineFilterSet
     lookup_field = "slug"
     http_method_names = ["get", "put", "patch", "head", "options"]
+
+
+class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Pipeline runs. POST upserts by (pipeline, external_id): 201 when new, 200 when a re-sent run updated it.
+
+    Service tokens may only post; people read; managers may post too.
+    """
+
+    queryset = Run.objects.select_related("pipeline")
+    serializer_class = RunSerializer
+    filterset_class = RunFilterSet
+    permission_classes = [PostRunsOrRead]
+
+    @extend_schema(responses={200: RunSerializer, 201: RunSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        pipeline, external_id = values.pop("pipeline"), values.pop("external_id")
+        try:
+            run, created = run_upsert(pipeline=pipeline, external_id=external_id, values=values)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(
+            self.get_serializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

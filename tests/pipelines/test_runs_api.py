@@ -1,0 +1,109 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from pipelines.models import Run
+from tests.pipelines.factories import PipelineFactory
+
+pytestmark = pytest.mark.django_db
+
+RUN = {
+    "external_id": "scheduled__2026-11-24T06:00:00+00:00",
+    "scheduled_for": "2026-11-24T06:00:00Z",
+    "started_at": "2026-11-24T06:00:05Z",
+    "finished_at": "2026-11-24T06:41:00Z",
+    "status": "success",
+    "data_available_at": "2026-11-24T06:42:00Z",
+    "records_total": 120000,
+    "records_dropped": 12,
+    "records_invalid": 3,
+    "critical_nulls": 0,
+}
+
+
+@pytest.fixture
+def pipeline():
+    return PipelineFactory(slug="profit-pipeline")
+
+
+@pytest.fixture
+def service():
+    out = StringIO()
+    call_command("create_service_token", "airflow", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
+    return client
+
+
+def test_service_token_posts_a_run_and_a_resent_run_updates_it(service, pipeline):
+    first = service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug, "status": "running", "finished_at": None}, format="json")
+    assert first.status_code == 201, first.json()
+    again = service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug}, format="json")
+    assert again.status_code == 200, again.json()
+    assert again.json()["id"] == first.json()["id"]
+    run = Run.objects.get()
+    assert run.status == "success" and run.records_dropped == 12
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"pipeline": "no-such-pipeline"}, "pipeline"),
+        ({"status": "exploded"}, "status"),
+        ({"records_dropped": -1}, "records_dropped"),
+        ({"scheduled_for": "yesterday"}, "scheduled_for"),
+        ({"finished_at": "2026-11-24T05:00:00Z"}, "finished_at"),
+        ({"records_invalid": 200000}, "records_invalid"),
+        ({"external_id": ""}, "external_id"),
+    ],
+)
+def test_bad_runs_get_field_errors_and_write_nothing(service, pipeline, change, field):
+    response = service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Run.objects.exists()
+
+
+def test_a_bad_resend_leaves_the_stored_run_as_it_was(service, pipeline):
+    service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug}, format="json")
+    response = service.post(
+        "/api/runs/", {**RUN, "pipeline": pipeline.slug, "finished_at": "2026-11-24T05:00:00Z"}, format="json"
+    )
+    assert response.status_code == 400
+    assert Run.objects.get().finished_at.hour == 6
+
+
+def test_service_token_may_only_post_runs(service, pipeline):
+    for path in ("/api/runs/", "/api/pipelines/", "/api/members/", f"/api/pipelines/{pipeline.slug}/"):
+        assert service.get(path).status_code == 403, path
+    assert service.patch(f"/api/pipelines/{pipeline.slug}/", {"schedule": "0 1 * * *"}, format="json").status_code == 403
+
+
+def test_people_read_runs_and_only_managers_post_by_hand(member, manager, pipeline):
+    client = APIClient()
+    client.force_authenticate(member.user)
+    assert client.get("/api/runs/").status_code == 200
+    assert client.post("/api/runs/", {**RUN, "pipeline": pipeline.slug}, format="json").status_code == 403
+    client.force_authenticate(manager.user)
+    assert client.post("/api/runs/", {**RUN, "pipeline": pipeline.slug}, format="json").status_code == 201
+
+
+def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(member.user)
+    for i in range(3):
+        Run.objects.create(pipeline=pipeline, external_id=f"r{i}", scheduled_for=f"2026-11-2{i}T06:00:00Z", status="success")
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
+    assert body["count"] == 3
+    other = PipelineFactory()
+    for i in range(20):
+        Run.objects.create(pipeline=other, external_id=f"o{i}", scheduled_for="2026-11-20T06:00:00Z", status="failed")
+    with django_assert_max_num_queries(len(few)):
+        assert client.get("/api/runs/").json()["count"] == 23
+    assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
