@@ -1,22 +1,30 @@
 """Writes and rules about incidents, communications, the SLA policy and the monthly SLA review."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
-from pipelines.models import Pipeline
+from pipelines.choices import RunStatus
+from pipelines.models import Pipeline, Run
 from pipelines.plan import SlaFigures
 from pipelines.services import downstream_pipelines, owners_of
 
-from .choices import IncidentStatus, Severity
+from . import sla
+from .choices import Channel, Dimension, IncidentStatus, Severity
 from .exceptions import IncidentStepError
-from .models import Communication, Incident, IncidentNote, SlaPolicy
+from .models import Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
 
 # --- the SLA policy ------------------------------------------------------------------------------
 
@@ -271,3 +279,237 @@ def communication_log(
     communication.full_clean()
     communication.save()
     return communication
+
+
+# --- the monthly SLA -----------------------------------------------------------------------------
+
+SLA_FIGURES = tuple(f.name for f in fields(sla.MonthlySla) if f.name != "details")
+DIMENSION_OK = {
+    Dimension.AVAILABILITY: "availability_ok",
+    Dimension.TIMELINESS: "timeliness_ok",
+    Dimension.QUALITY: "quality_ok",
+    Dimension.RESPONSE: "response_ok",
+}
+
+
+def policy_values(policy: SlaPolicy) -> sla.SlaPolicy:
+    return sla.SlaPolicy(
+        availability_target=policy.availability_target,
+        deadline=policy.deadline,
+        delay_threshold=policy.delay_threshold,
+        bad_records_pct=policy.bad_records_pct,
+        acknowledge_minutes=policy.acknowledge_minutes,
+        resolution=policy.resolution,
+    )
+
+
+def as_json(value) -> dict:
+    """Dataclasses, dates and decimals as plain JSON values, for the stored lists behind the figures."""
+    return json.loads(json.dumps(asdict(value), cls=DjangoJSONEncoder))
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaReport]:
+    """Compute every pipeline's figures for a calendar month (UTC) as of `now` and store them.
+
+    A month the operations meeting signed off keeps its frozen figures; new ones that differ are kept
+    beside them and the report is marked "changed since review". The first breach of each dimension in
+    a pipeline-month is escalated once. Running it twice with the same data changes nothing.
+    """
+    now = now or timezone.now()
+    month = first_of_month(month)
+    start, end = sla.month_bounds(month.year, month.month)
+    if start > now:
+        raise ValidationError({"month": "That month has not started yet."})
+    policy_row = SlaPolicy.current()
+    policy = policy_values(policy_row)
+    hours = business_hours_for(policy_row, start, end)
+    pipelines = list(Pipeline.objects.with_runbook_relations())
+    runs = defaultdict(list)
+    for row in Run.objects.in_window(start, end).values(
+        "pipeline_id", "id", "external_id", "scheduled_for", "status", "finished_at", "data_available_at",
+        "records_total", "records_dropped", "records_invalid", "critical_nulls",
+    ):  # fmt: skip
+        runs[row.pop("pipeline_id")].append(sla.RunFact(**row))
+    incidents = defaultdict(list)
+    for row in Incident.objects.detected_between(start, end).values(
+        "pipeline_id", "id", "severity", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"
+    ):
+        incidents[row.pop("pipeline_id")].append(sla.IncidentFact(**row))
+    notice_days = defaultdict(set)
+    for pipeline_id, day in Communication.objects.filter(day__gte=start.date(), day__lt=end.date()).values_list(
+        "pipeline_id", "day"
+    ):
+        notice_days[pipeline_id].add(day)
+    reviewed = SlaReview.objects.filter(month=month).exists()
+    existing = {report.pipeline_id: report for report in SlaReport.objects.filter(month=month)}
+
+    to_create, to_update, reports = [], [], []
+    for pipeline in pipelines:
+        result = sla.compute_month(
+            year=month.year,
+            month=month.month,
+            cron=pipeline.schedule,
+            runs=runs[pipeline.pk],
+            incidents=incidents[pipeline.pk],
+            notice_days=notice_days[pipeline.pk],
+            holidays=hours.holidays,
+            business_hours=hours,
+            policy=policy,
+            now=now,
+        )
+        figures = {name: getattr(result, name) for name in SLA_FIGURES}
+        values = figures | {"details": as_json(result.details), "final": now >= end}
+        report = existing.get(pipeline.pk)
+        if report is None:
+            report = SlaReport(pipeline=pipeline, month=month, computed_at=now, **values)
+            to_create.append(report)
+        elif reviewed:
+            latest = as_json(result) if _differs(report, figures) else {}
+            if assign_changed_fields(report, {"latest": latest, "changed_since_review": bool(latest)}):
+                to_update.append(report)
+        elif assign_changed_fields(report, values):
+            report.computed_at = now
+            to_update.append(report)
+        reports.append(report)
+        _escalate_breaches(pipeline, month, result)
+    SlaReport.objects.bulk_create(to_create)
+    SlaReport.objects.bulk_update(
+        to_update, [*SLA_FIGURES, "details", "final", "computed_at", "latest", "changed_since_review"]
+    )
+    return reports
+
+
+def _differs(report: SlaReport, figures: dict) -> bool:
+    return any(getattr(report, name) != value for name, value in figures.items())
+
+
+def _escalate_breaches(pipeline: Pipeline, month: date, result: sla.MonthlySla) -> None:
+    """Email the Data Engineering Manager and the downstream lead the first time a dimension breaches."""
+    for dimension, ok_field in DIMENSION_OK.items():
+        if getattr(result, ok_field):
+            continue
+        escalation, created = SlaEscalation.objects.get_or_create(pipeline=pipeline, month=month, dimension=dimension)
+        if not created:
+            continue
+        recipients, missing = _escalation_recipients(pipeline)
+        escalation.recipients = [r.email for r in recipients]
+        escalation.missing = missing
+        escalation.save(update_fields=["recipients", "missing"])
+        notifications.notify(
+            event=f"sla-escalation-{pipeline.pk}-{month:%Y-%m}-{dimension}",
+            kind="incidents.sla-escalation",
+            recipients=recipients,
+            subject=f"SLA breached: {pipeline.name}, {Dimension(dimension).label.lower()} in {month:%B %Y}",
+            body=(
+                f"{pipeline.name} breached its {Dimension(dimension).label.lower()} target in {month:%B %Y}.\n"
+                f"Figures so far: availability {result.availability_pct}% (budget left {result.error_budget_left}), "
+                f"{result.late_days} late business days, {result.quality_breaches} runs over the bad-record limit, "
+                f"{result.ack_breaches + result.resolution_breaches} incident response breaches."
+            ),
+            about=f"{pipeline.name} SLA {month:%Y-%m}",
+            about_url=reverse("sla:month", kwargs={"month": f"{month:%Y-%m}"}),
+        )
+
+
+def _escalation_recipients(pipeline: Pipeline) -> tuple[list[notifications.Recipient], str]:
+    """The Data Engineering Manager (the setting, else the team leaders) and the downstream team's lead."""
+    missing = []
+    if settings.DATA_ENGINEERING_MANAGER_EMAIL:
+        recipients = [notifications.Recipient(settings.DATA_ENGINEERING_MANAGER_EMAIL)]
+    else:
+        recipients = notifications.recipients_of(TeamMember.objects.managers())
+        if not recipients:
+            missing.append("no Data Engineering Manager address")
+    team = pipeline.critical_downstream_team
+    if team is not None:
+        if team.lead_email:
+            recipients.append(notifications.Recipient(team.lead_email))
+        else:
+            missing.append(f"no lead on file for the {team.name} team")
+    return recipients, "; ".join(missing)
+
+
+# --- delay notices -------------------------------------------------------------------------------
+
+
+def delay_notices_send(*, now: datetime | None = None) -> int:
+    """At the deadline plus the delay threshold on a business day, tell stakeholders of every pipeline
+    whose data has not arrived, once per pipeline and day; recorded as the communication the SLA checks.
+    """
+    now = now or timezone.now()
+    policy = SlaPolicy.current()
+    today = now.astimezone(UTC).date()
+    deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
+    hours = business_hours_for(policy, now)
+    if today.weekday() >= 5 or today in hours.holidays or now < deadline + policy.delay_threshold:
+        return 0
+    day_start = datetime.combine(today, time(0), tzinfo=UTC)
+    delivered = {
+        pipeline_id
+        for pipeline_id, available, finished in Run.objects.in_window(day_start, day_start + timedelta(days=1))
+        .filter(status=RunStatus.SUCCESS)
+        .values_list("pipeline_id", "data_available_at", "finished_at")
+        if (available or finished) and (available or finished) <= now
+    }
+    already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
+    sent = 0
+    for pipeline in Pipeline.objects.with_runbook_relations().exclude(pk__in=delivered | already):
+        sent += _delay_notice(pipeline, today, deadline, now)
+    return sent
+
+
+@transaction.atomic
+def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: datetime) -> bool:
+    downstream = downstream_pipelines(pipeline)
+    people = notifications.recipients_of(owners_of([pipeline]) + owners_of(downstream))
+    team = pipeline.critical_downstream_team
+    if team is not None and team.lead_email:
+        people.append(notifications.Recipient(team.lead_email))
+    audience = ", ".join(
+        ["owners"]
+        + ([f"{team.name} team lead"] if team and team.lead_email else [])
+        + (["downstream owners"] if downstream else [])
+    )
+    message = (
+        f"{pipeline.name}: today's data ({day:%a %d %b %Y}) had not arrived by {now:%H:%M} UTC; "
+        f"it was due at {deadline:%H:%M} UTC. We will tell you when it lands."
+    )
+    _, created = Communication.objects.get_or_create(
+        pipeline=pipeline,
+        day=day,
+        automatic=True,
+        defaults={"audience": audience, "message": message, "sent_at": now, "channel": Channel.EMAIL},
+    )
+    if created:
+        notifications.notify(
+            event=f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}",
+            kind="incidents.delay-notice",
+            recipients=people,
+            subject=f"Data delay: {pipeline.name} ({day:%d %b})",
+            body=message,
+            about=f"{pipeline.name} delivery {day}",
+            about_url=pipeline.get_absolute_url(),
+        )
+    return created
+
+
+@transaction.atomic
+def sla_month_sign_off(
+    *, month: date, reviewer: TeamMember, notes: str = "", action_items: str = "", now: datetime | None = None
+) -> SlaReview:
+    """The operations meeting signs a month off: its current figures are frozen from now on."""
+    now = now or timezone.now()
+    month = first_of_month(month)
+    if SlaReview.objects.select_for_update().filter(month=month).exists():
+        raise ValidationError({"month": f"{month:%B %Y} is already signed off."})
+    if not SlaReport.objects.filter(month=month).exists():
+        raise ValidationError({"month": f"{month:%B %Y} has no figures yet: compute it first."})
+    review = SlaReview(month=month, reviewer=reviewer, signed_at=now, notes=notes, action_items=action_items)
+    review.full_clean()
+    review.save()
+    return review

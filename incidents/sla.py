@@ -25,6 +25,7 @@ pipeline with the same schedule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -619,3 +620,11 @@ def compute_month(
             resolution_breaches=response.resolution_breaches,
         ),
     )
+
+
+def parse_month(value: str) -> date:
+    """ "2026-11" → date(2026, 11, 1); ValueError for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"{value!r} is not a month like 2026-11")
+    return date(int(match[1]), int(match[2]), 1)

@@ -138,8 +138,8 @@ class SlaEscalation(models.Model):
     dimension = models.CharField(max_length=12, choices=Dimension.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     recipients = models.JSONField(default=list, help_text="The addresses emailed.")
-    nobody_to_tell = models.BooleanField(
-        default=False, help_text="No manager address and no downstream lead: the dashboard flags it."
+    missing = models.CharField(
+        max_length=300, blank=True, help_text="Who should have been told but has no address: the dashboard flags it."
     )
 
     class Meta:
