@@ -8,6 +8,8 @@ from .models import Rotation, Shift, TeamMember
 class UsernameChoiceField(ModelChoiceField):
     """A member chosen by login username (`jasmine.glancy`), the name people and URLs use."""
 
+    default_error_messages = {"invalid_choice": "No member has the username “%(value)s”."}
+
     def __init__(self, **kwargs):
         kwargs.setdefault("to_field_name", "user__username")
         super().__init__(**kwargs)

@@ -1,11 +1,16 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from django.db import IntegrityError, transaction
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
+
+from oncall import notifications
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields
 
-from .choices import OwnerRole
+from .choices import OwnerRole, RunStatus
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .plan import PipelineSpec
 
@@ -167,3 +172,55 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
             raise
         return run_upsert(pipeline=pipeline, external_id=external_id, values=values)[0], False
     return run, created
+
+
+def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[date]) -> int:
+    """Email a delay rule's contact once when a pipeline has had no successful delivery for the rule's
+    number of days after a missed deadline ("contact Ray Charley if sales data isn't received by 2 days
+    after the expected deadline").
+
+    The missed deadline is the first business-day deadline after the last successful delivery; the
+    notification's key names it, so each stretch of missing data is reported once.
+    """
+    sent = 0
+    rules = DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt="")
+    for rule in rules:
+        last = (
+            Run.objects.filter(pipeline=rule.pipeline, status=RunStatus.SUCCESS)
+            .annotate(delivered=Coalesce("data_available_at", "finished_at"))
+            .filter(delivered__lte=now)
+            .aggregate(latest=Max("delivered"))["latest"]
+        )
+        missed = first_missed_deadline(last, now=now, deadline=deadline, closed_days=closed_days)
+        if missed is None or now < missed + timedelta(days=rule.days_after_deadline):
+            continue
+        created = notifications.notify(
+            event=f"delay-contact-{rule.pk}-{missed:%Y-%m-%d}",
+            kind="pipelines.delay-contact",
+            recipients=[notifications.Recipient(rule.contact.email)],
+            subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
+            body=(
+                f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
+                f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M} UTC "
+                f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
+            ),
+            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
+            about_url=rule.pipeline.get_absolute_url(),
+        )
+        sent += len(created)
+    return sent
+
+
+def first_missed_deadline(
+    last_delivery: datetime | None, *, now: datetime, deadline: time, closed_days: set[date]
+) -> datetime | None:
+    """The first business-day deadline (UTC) after the last delivery that has passed by `now`, if any."""
+    if last_delivery is None:
+        return None  # a pipeline that never delivered is not "delayed" yet: nothing to compare with
+    day = last_delivery.astimezone(UTC).date()
+    if last_delivery <= datetime.combine(day, deadline, tzinfo=UTC):
+        day += timedelta(days=1)  # that day's data was in on time: the next deadline is the one that can be missed
+    while day.weekday() >= 5 or day in closed_days:
+        day += timedelta(days=1)
+    missed = datetime.combine(day, deadline, tzinfo=UTC)
+    return missed if missed < now else None

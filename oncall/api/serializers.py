@@ -1,6 +1,16 @@
+import copy
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oncall.models import TeamMember
+from oncall import services
+from oncall.forms import FIRST_YEAR, LAST_YEAR
+from oncall.models import Rotation, Shift, TeamMember
+from oncall.tasks import generate_rotation
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -21,3 +31,153 @@ class TeamMemberSerializer(serializers.ModelSerializer):
             "left_on",
         ]
         read_only_fields = ["active", "left_on"]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MemberUsernameField(serializers.SlugRelatedField):
+    """A member as their login username (`jasmine.glancy`)."""
+
+    default_error_messages = {"does_not_exist": "No active member has the username “{value}”."}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="user__username", **kwargs)
+
+    def to_representation(self, obj: TeamMember) -> str:
+        return obj.user.username
+
+
+class RotationSerializer(serializers.ModelSerializer):
+    """A rotation; `order` lists the usernames of its current members by position, and setting it replaces them."""
+
+    order = serializers.ListField(
+        child=MemberUsernameField(queryset=TeamMember.objects.active().select_related("user")),
+        required=False,
+        help_text="Usernames of the current members, first position first.",
+    )
+
+    class Meta:
+        model = Rotation
+        fields = [
+            "id",
+            "name",
+            "order",
+            "time_zone",
+            "handoff_time",
+            "block_days",
+            "start_date",
+            "holiday_country",
+            "holiday_subdivision",
+            "window_years",
+        ]
+        extra_kwargs = {"block_days": {"min_value": 1}, "window_years": {"min_value": 1}}
+
+    def to_representation(self, rotation: Rotation) -> dict:
+        data = super().to_representation(rotation)
+        memberships = getattr(rotation, "current_memberships", None)
+        if memberships is None:
+            memberships = rotation.memberships.filter(ends_on__isnull=True).select_related("member__user")
+        data["order"] = [m.member.user.username for m in sorted(memberships, key=lambda m: m.position)]
+        return data
+
+    def validate_order(self, members: list[TeamMember]) -> list[TeamMember]:
+        seen = set()
+        for member in members:
+            if member.pk in seen:
+                raise serializers.ValidationError(f"{member.user.username} is listed twice.")
+            seen.add(member.pk)
+        return members
+
+    def validate(self, attrs: dict) -> dict:
+        rotation = copy.copy(self.instance) if self.instance else Rotation()
+        for name, value in attrs.items():
+            if name != "order":
+                setattr(rotation, name, value)
+        try:
+            rotation.clean()  # a time zone and a holiday country the libraries know
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data: dict) -> Rotation:
+        members = validated_data.pop("order", [])
+        rotation = Rotation(**validated_data)
+        with field_errors():
+            rotation.full_clean()
+            rotation.save()
+            services.rotation_set_order(rotation=rotation, members=members)
+        return rotation
+
+    @transaction.atomic
+    def update(self, rotation: Rotation, validated_data: dict) -> Rotation:
+        members = validated_data.pop("order", None)
+        with field_errors():
+            changed = services.assign_changed_fields(rotation, validated_data)
+            if changed:
+                rotation.full_clean()
+                rotation.save()
+            reordered = members is not None and services.rotation_set_order(rotation=rotation, members=members)
+        if changed and not reordered:  # a new order regenerates by itself
+            transaction.on_commit(lambda: generate_rotation.delay(rotation.pk))
+        rotation.__dict__.pop("current_memberships", None)  # the order may have changed: read it again
+        return rotation
+
+
+@contextmanager
+def field_errors():
+    """Model and service validation errors as DRF's 400 with field errors."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(
+            error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        ) from error
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    member = MemberUsernameField(read_only=True)
+
+    class Meta:
+        model = Shift
+        fields = ["id", "rotation", "date", "start", "end", "member", "kind", "holiday_name", "traded", "warning"]
+        read_only_fields = fields
+
+
+class OnCallShiftSerializer(serializers.ModelSerializer):
+    member = MemberUsernameField(read_only=True)
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = Shift
+        fields = ["id", "member", "member_name", "start", "end", "kind", "holiday_name"]
+
+
+class RotationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rotation
+        fields = ["id", "name", "time_zone"]
+
+
+class OnCallSerializer(serializers.Serializer):
+    """A rotation's shift now and the next shift that hands it to somebody else."""
+
+    rotation = RotationSummarySerializer(read_only=True)
+    now = OnCallShiftSerializer(source="current", read_only=True, allow_null=True)
+    next = OnCallShiftSerializer(read_only=True, allow_null=True)
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    rotation = serializers.IntegerField(read_only=True, help_text="The rotation's id.")
+
+
+class HolidayQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
+
+
+class MemberOffboardSerializer(serializers.Serializer):
+    effective_date = serializers.DateField()
+    successor = serializers.PrimaryKeyRelatedField(
+        queryset=TeamMember.objects.all(), required=False, allow_null=True, help_text="The successor's member id."
+    )

@@ -1,8 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import TeamMemberViewSet
+from .views import HolidayViewSet, OnCallNowViewSet, RotationViewSet, ShiftViewSet, TeamMemberViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("members", TeamMemberViewSet, basename="member")
+router.register("rotations", RotationViewSet, basename="rotation")
+router.register("shifts", ShiftViewSet, basename="shift")
+router.register("oncall/now", OnCallNowViewSet, basename="oncall-now")
+router.register("holidays", HolidayViewSet, basename="holiday")
 
 urlpatterns = router.urls

@@ -1,0 +1,379 @@
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.generic import FormView, TemplateView
+
+from . import services
+from .filtersets import ShiftFilterSet
+from .forms import CalendarMonthForm, HolidayYearsForm, MemberOffboardForm
+from .models import HolidayRecord, Rotation, RotationMembership, Shift, TeamMember
+from .permissions import is_manager
+
+# "My upcoming shifts" looks this far ahead and lists at most this many runs of days.
+UPCOMING_DAYS = 120
+UPCOMING_RUNS = 8
+
+
+# --- who is on call ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """A rotation's shift now, and the next shift that hands it to somebody else."""
+
+    rotation: Rotation
+    current: Shift | None
+    next: Shift | None
+
+
+def on_call_now(now: datetime) -> list[OnCall]:
+    """Each rotation's current shift and next handoff, in two queries however many rotations there are."""
+    covering = Shift.objects.covering(now).filter(rotation=OuterRef("pk"))
+    rotations = list(
+        Rotation.objects.annotate(
+            current_shift_id=Subquery(covering.values("pk")[:1]),
+            current_member_id=Subquery(covering.values("member_id")[:1]),
+        ).annotate(
+            next_shift_id=Subquery(
+                Shift.objects.filter(rotation=OuterRef("pk"), start__gt=now)
+                # Member ids start at 1, so 0 means "no current shift": then any later shift is next.
+                .exclude(member_id=Coalesce(OuterRef("current_member_id"), Value(0)))
+                .order_by("start")
+                .values("pk")[:1]
+            )
+        )
+    )
+    wanted = {r.current_shift_id for r in rotations} | {r.next_shift_id for r in rotations}
+    shifts = Shift.objects.select_related("member__user").in_bulk(wanted - {None})
+    return [OnCall(r, shifts.get(r.current_shift_id), shifts.get(r.next_shift_id)) for r in rotations]
+
+
+# --- month calendar ------------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    is_today: bool
+    shifts: list[Shift] = field(default_factory=list)
+    holidays: list[str] = field(default_factory=list)
+
+
+def month_weeks(first: date) -> list[date]:
+    """The Mondays of the weeks (Monday to Sunday) that cover the month starting on `first`."""
+    next_month = (first + timedelta(days=31)).replace(day=1)
+    monday = first - timedelta(days=first.weekday())
+    mondays = []
+    while monday < next_month:
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    return mondays
+
+
+@dataclass
+class ShiftRun:
+    """Consecutive regular days one member holds in one rotation, or a single holiday shift."""
+
+    first: Shift
+    last: Shift
+
+    @property
+    def days(self) -> int:
+        return (self.last.date - self.first.date).days + 1
+
+
+def shift_runs(shifts: list[Shift]) -> list[ShiftRun]:
+    """`shifts` (one member's, ordered by rotation then date) as runs of days, earliest first."""
+    runs: list[ShiftRun] = []
+    for shift in shifts:
+        last = runs[-1].last if runs else None
+        if (
+            last
+            and last.rotation_id == shift.rotation_id
+            and last.date + timedelta(days=1) == shift.date
+            and not last.is_holiday
+            and not shift.is_holiday
+        ):
+            runs[-1].last = shift
+        else:
+            runs.append(ShiftRun(shift, shift))
+    return sorted(runs, key=lambda run: run.first.start)
+
+
+def shift_month(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_grid(
+    first: date, today: date, shifts: list[Shift], holidays: dict[date, list[str]]
+) -> list[list[CalendarDay]]:
+    """The weeks (Monday to Sunday) covering the month that starts on `first`, each day with its shifts."""
+    weeks = []
+    by_day = defaultdict(list)
+    for shift in shifts:
+        by_day[shift.date].append(shift)
+    for monday in month_weeks(first):
+        week = []
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            week.append(CalendarDay(day, day.month == first.month, day == today, by_day[day], holidays.get(day, [])))
+        weeks.append(week)
+    return weeks
+
+
+def current_order() -> Prefetch:
+    """A rotation's current memberships, first position first, as `rotation.current_memberships`."""
+    return Prefetch(
+        "memberships",
+        queryset=RotationMembership.objects.filter(ends_on__isnull=True)
+        .select_related("member__user")
+        .order_by("position"),
+        to_attr="current_memberships",
+    )
+
+
+class OnCallCalendarView(TemplateView):
+    """`/oncall/`: a month of shifts, Monday to Sunday, with holidays, trades and warnings marked."""
+
+    template_name = "oncall/calendar.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET
+        today = timezone.localdate()
+        month_form = CalendarMonthForm(query or None)
+        first = month_form.first_day(today)
+        mondays = month_weeks(first)
+        grid_first, grid_last = mondays[0], mondays[-1] + timedelta(days=6)
+
+        filterset = ShiftFilterSet(
+            {
+                "start": grid_first,
+                "end": grid_last,
+                "member": query.get("member", ""),
+                "rotation": query.get("rotation", ""),
+            },
+            queryset=Shift.objects.select_related("member", "rotation").order_by("date", "rotation__name"),
+        )
+        shifts = list(filterset.qs)
+        chosen = filterset.form.cleaned_data  # the valid filters only: a bad one is shown, not applied
+        rotations = list(Rotation.objects.prefetch_related("custom_holidays", current_order()))
+        shown = [r for r in rotations if chosen.get("rotation") in (None, r)]
+        holidays: dict[date, list[str]] = defaultdict(list)
+        for rotation in shown:
+            for day, name in services.rotation_holidays(rotation, {grid_first.year, grid_last.year}).items():
+                if name not in holidays[day]:
+                    holidays[day].append(name)
+
+        me = TeamMember.objects.select_related("user").filter(user=self.request.user).first()
+        return super().get_context_data(
+            month=first,
+            month_form=month_form,
+            filterset=filterset,
+            weeks=month_grid(first, today, shifts, holidays),
+            previous_query=self.query_for(shift_month(first, -1)),
+            next_query=self.query_for(shift_month(first, 1)),
+            this_month_query=self.query_for(today.replace(day=1)),
+            rotations=rotations,
+            shown_rotations=shown,
+            several_rotations=len(rotations) > 1,
+            filtered_member=chosen.get("member"),
+            me=me,
+            my_query=self.query_for(first, member=me.user.username) if me else "",
+            my_runs=self.upcoming_runs(me, today) if me else [],
+            can_offboard=is_manager(self.request.user),
+            **kwargs,
+        )
+
+    @staticmethod
+    def upcoming_runs(me: TeamMember, today: date) -> list[ShiftRun]:
+        shifts = (
+            Shift.objects.filter(member=me, end__gt=timezone.now(), date__lte=today + timedelta(days=UPCOMING_DAYS))
+            .select_related("rotation")
+            .order_by("rotation_id", "date")
+        )
+        return shift_runs(list(shifts))[:UPCOMING_RUNS]
+
+    def query_for(self, month: date, **changes: str) -> str:
+        """This page's query string for another month (or member), keeping the other filters."""
+        query = self.request.GET.copy()
+        query["month"] = f"{month:%Y-%m}"
+        for key, value in changes.items():
+            query[key] = value
+        return query.urlencode()
+
+
+# --- holiday matrix ------------------------------------------------------------------------------
+
+
+@dataclass
+class HolidayCell:
+    """Who held (or holds) one holiday in one year; `recorded` marks history from before the portal."""
+
+    day: date | None = None
+    member: TeamMember | None = None
+    traded: bool = False
+    warning: str = ""
+    recorded: bool = False
+
+
+HolidayKey = tuple[str, int]  # (holiday name, year)
+
+
+def holiday_cells(
+    calendar: dict[date, str], records: list[HolidayRecord], shifts: list[Shift]
+) -> dict[HolidayKey, HolidayCell]:
+    """Who held each holiday in each year: the portal's own shifts win over recorded history."""
+    cells: dict[HolidayKey, HolidayCell] = defaultdict(HolidayCell)
+    for day, name in calendar.items():
+        cells[(name, day.year)].day = day
+    for record in records:
+        cells[(record.holiday_name, record.date.year)] = HolidayCell(
+            day=record.date, member=record.member, recorded=True
+        )
+    for shift in shifts:
+        cells[(shift.holiday_name, shift.date.year)] = HolidayCell(
+            day=shift.date, member=shift.member, traded=shift.traded, warning=shift.warning
+        )
+    return cells
+
+
+def holiday_rows(cells: dict[HolidayKey, HolidayCell], years: range) -> list[tuple[str, list[HolidayCell]]]:
+    """One row per holiday in calendar order (New Year's Day first), one cell per year."""
+    first_seen: dict[str, tuple[int, int]] = {}
+    for (name, _year), cell in cells.items():
+        if cell.day:
+            first_seen[name] = min(first_seen.get(name, (13, 32)), (cell.day.month, cell.day.day))
+    names = sorted(first_seen, key=lambda name: (first_seen[name], name))
+    return [(name, [cells.get((name, year), HolidayCell()) for year in years]) for name in names]
+
+
+def holiday_counts(
+    cells: dict[HolidayKey, HolidayCell], years: range, members: list[TeamMember]
+) -> list[tuple[TeamMember, list[int], int]]:
+    """Each member's holidays per year and in total: `members` and everyone else who held one."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    everyone = {member.pk: member for member in members}
+    for (_name, year), cell in cells.items():
+        if cell.member:
+            counts[cell.member.pk][year] += 1
+            everyone.setdefault(cell.member.pk, cell.member)
+    return [
+        (member, [counts[member.pk][year] for year in years], sum(counts[member.pk].values()))
+        for member in sorted(everyone.values(), key=lambda m: m.name)
+    ]
+
+
+class HolidayMatrixView(TemplateView):
+    """`/oncall/holidays/`: each holiday against the years, with who held it and each member's count per year."""
+
+    template_name = "oncall/holiday_matrix.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        years_form = HolidayYearsForm(self.request.GET or None, today=today)
+        years = years_form.years()
+        rotations = list(Rotation.objects.prefetch_related("custom_holidays", current_order()))
+        rotation = self.chosen_rotation(rotations, self.request.GET.get("rotation", ""))
+        in_years = {"date__year__gte": years[0], "date__year__lte": years[-1]}
+        cells = holiday_cells(
+            calendar=services.rotation_holidays(rotation, years) if rotation else {},
+            records=list(HolidayRecord.objects.filter(**in_years).select_related("member")),
+            shifts=list(rotation.shifts.holidays().filter(**in_years).select_related("member")) if rotation else [],
+        )
+        members = [m.member for m in rotation.current_memberships] if rotation else []
+        return super().get_context_data(
+            years_form=years_form,
+            years=years,
+            today=today,
+            this_year=today.year,
+            rotations=rotations,
+            rotation=rotation,
+            rows=holiday_rows(cells, years),
+            member_counts=holiday_counts(cells, years, members),
+            **kwargs,
+        )
+
+    @staticmethod
+    def chosen_rotation(rotations: list[Rotation], value: str) -> Rotation | None:
+        """The rotation asked for by id, else the first one."""
+        return next((r for r in rotations if str(r.pk) == value), rotations[0] if rotations else None)
+
+
+# --- turnover ------------------------------------------------------------------------------------
+
+# Service errors name model fields; the form names the new member's fields differently.
+OFFBOARD_ERROR_FIELDS = {
+    "effective_date": "effective_date",
+    "successor": "successor",
+    "name": "new_name",
+    "email": "new_email",
+}
+
+
+class MemberOffboardView(UserPassesTestMixin, FormView):
+    """`/oncall/members/<username>/offboard/`: a manager records that a member leaves, and who takes over."""
+
+    template_name = "oncall/member_offboard.html"
+    form_class = MemberOffboardForm
+    raise_exception = True  # signed-in non-managers get 403, not a second sign-in page
+
+    def test_func(self) -> bool:
+        return is_manager(self.request.user)
+
+    @cached_property
+    def member(self) -> TeamMember:
+        return get_object_or_404(TeamMember.objects.select_related("user"), user__username=self.kwargs["username"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "member": self.member}
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        later = Shift.objects.filter(member=self.member, date__gte=today)
+        return super().get_context_data(
+            member=self.member,
+            rotations=Rotation.objects.filter(
+                memberships__member=self.member, memberships__ends_on__isnull=True
+            ).distinct(),
+            later_shift_count=later.count(),
+            later_holidays=list(later.holidays().select_related("rotation").order_by("date")),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            # One transaction: a new successor is never left behind by an offboarding that failed.
+            with transaction.atomic():
+                successor = data["successor"]
+                if form.wants_new_member:
+                    successor = services.team_member_create(
+                        name=data["new_name"].strip(), email=data["new_email"], joined_on=data["effective_date"]
+                    )
+                services.member_offboard(member=self.member, effective_date=data["effective_date"], successor=successor)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, problems in error.message_dict.items():
+                    form.add_error(OFFBOARD_ERROR_FIELDS.get(name), problems)
+            else:
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        who = f"{successor.name} takes over their place and shifts" if successor else "the others close the gap"
+        messages.success(
+            self.request, f"{self.member.name} leaves the rotation on {data['effective_date']:%d %B %Y}; {who}."
+        )
+        return HttpResponseRedirect(reverse("oncall:calendar"))
