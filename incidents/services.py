@@ -16,6 +16,7 @@ from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
+from pipelines import services as pipeline_services
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
 from pipelines.plan import SlaFigures
@@ -513,3 +514,11 @@ def sla_month_sign_off(
     review.full_clean()
     review.save()
     return review
+
+
+def delay_contacts_notify(*, now: datetime | None = None) -> int:
+    """Tell outside contacts about data that is days late, per the runbooks' delay rules."""
+    now = now or timezone.now()
+    policy = SlaPolicy.current()
+    hours = business_hours_for(policy, now - timedelta(days=31), now)
+    return pipeline_services.delay_contacts_notify(now=now, deadline=policy.deadline, closed_days=set(hours.holidays))

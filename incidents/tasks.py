@@ -21,6 +21,12 @@ def send_delay_notices() -> int:
     return services.delay_notices_send(now=timezone.now())
 
 
+@shared_task(acks_late=True)
+def notify_delay_contacts() -> int:
+    """Hourly: outside contacts whose data is the rule's number of days late are told, once per missed deadline."""
+    return services.delay_contacts_notify(now=timezone.now())
+
+
 @shared_task(bind=True, acks_late=True)
 def compute_sla_month(self, month_iso: str) -> int:
     """Compute one month's SLA figures (YYYY-MM-01); progress is visible through the task's state."""

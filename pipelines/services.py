@@ -214,12 +214,14 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[dat
 def first_missed_deadline(
     last_delivery: datetime | None, *, now: datetime, deadline: time, closed_days: set[date]
 ) -> datetime | None:
-    """The first business-day deadline (UTC) after the last delivery that has passed by `now`, if any."""
+    """The first business-day deadline (UTC) after the day of the last delivery, if `now` is past it.
+
+    A delivery, on time or late, settles its own day; the next business day's deadline is the first
+    one that can be missed.
+    """
     if last_delivery is None:
         return None  # a pipeline that never delivered is not "delayed" yet: nothing to compare with
-    day = last_delivery.astimezone(UTC).date()
-    if last_delivery <= datetime.combine(day, deadline, tzinfo=UTC):
-        day += timedelta(days=1)  # that day's data was in on time: the next deadline is the one that can be missed
+    day = last_delivery.astimezone(UTC).date() + timedelta(days=1)
     while day.weekday() >= 5 or day in closed_days:
         day += timedelta(days=1)
     missed = datetime.combine(day, deadline, tzinfo=UTC)

@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.send_delay_notices",
         "schedule": crontab(minute="*/5", day_of_week="1-5"),
     },
+    "incidents-delay-contacts": {"task": "incidents.tasks.notify_delay_contacts", "schedule": crontab(minute=20)},
     "incidents-sla-nightly": {"task": "incidents.tasks.compute_sla_nightly", "schedule": crontab(hour=2, minute=30)},
     "oncall-shift-reminders": {"task": "oncall.tasks.send_shift_reminders", "schedule": crontab(minute=5)},
     "oncall-expire-trades": {"task": "oncall.tasks.expire_holiday_trades", "schedule": crontab(minute="*/15")},
