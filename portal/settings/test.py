@@ -1,11 +1,16 @@
 """The test suite: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, embedded defaults otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker started by a test writes its mail to files the test can read.
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "test-mail"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -16,3 +21,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Static files straight from the apps' folders: tests run without collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# On SQLite the test database is a file, so a worker process started by a test can open it too.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}

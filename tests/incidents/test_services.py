@@ -78,10 +78,9 @@ def test_a_rolled_back_incident_tells_nobody(on_call_team, django_capture_on_com
     from django.db import transaction
 
     pipeline = PipelineFactory()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            incident_open(pipeline=pipeline, title="x", severity="critical", detected_at=WEDNESDAY, now=WEDNESDAY)
-            raise RuntimeError("something later failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        incident_open(pipeline=pipeline, title="x", severity="critical", detected_at=WEDNESDAY, now=WEDNESDAY)
+        raise RuntimeError("something later failed")
     assert mail.outbox == []
     assert not Incident.objects.exists() and not Notification.objects.exists()
 

@@ -1,0 +1,144 @@
+from datetime import datetime
+
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents.choices import Channel
+from incidents.models import Communication, Incident, IncidentNote
+from incidents.services import Deadlines
+from incidents.views import incident_deadlines_for
+from oncall.models import Notification, TeamMember
+from pipelines.models import Pipeline
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UsernameField(serializers.SlugRelatedField):
+    """A team member as their login username (`jasmine.glancy`)."""
+
+    default_error_messages = {"does_not_exist": "No active member has the username “{value}”."}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="user__username", **kwargs)
+
+    def to_representation(self, member: TeamMember) -> str:
+        return member.user.username
+
+
+class IncidentNoteSerializer(serializers.ModelSerializer):
+    author = UsernameField(read_only=True)
+
+    class Meta:
+        model = IncidentNote
+        fields = ["at", "author", "text", "status_change"]
+        read_only_fields = fields
+
+
+class IncidentListSerializer(serializers.ListSerializer):
+    """Reads the team calendar once for the whole page instead of once per incident."""
+
+    def to_representation(self, data):
+        incidents = list(data.all() if isinstance(data, models.Manager) else data)
+        self.child.known_deadlines.update(incident_deadlines_for(incidents))
+        return super().to_representation(incidents)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident and its timeline. Posting one opens it: the on-call member and the owners are emailed."""
+
+    pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all())
+    assignee = UsernameField(
+        queryset=TeamMember.objects.active().select_related("user"),
+        required=False,
+        allow_null=True,
+        help_text="Username; empty: whoever is on call at `detected_at`.",
+    )
+    detected_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
+    acknowledged_by = UsernameField(read_only=True)
+    mitigated_by = UsernameField(read_only=True)
+    resolved_by = UsernameField(read_only=True)
+    acknowledge_deadline = serializers.SerializerMethodField(help_text="Critical incidents only (business minutes).")
+    resolve_deadline = serializers.SerializerMethodField(help_text="Critical incidents only: mitigate or resolve by.")
+    notes = IncidentNoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        list_serializer_class = IncidentListSerializer
+        fields = [
+            "id", "pipeline", "title", "description", "severity", "status", "detected_at", "assignee",
+            "acknowledged_at", "acknowledged_by", "mitigated_at", "mitigated_by", "resolved_at", "resolved_by",
+            "acknowledge_deadline", "resolve_deadline", "notes",
+        ]  # fmt: skip
+        read_only_fields = ["status", "acknowledged_at", "mitigated_at", "resolved_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.known_deadlines: dict[int, Deadlines] = {}
+
+    def deadlines(self, incident: Incident) -> Deadlines:
+        if incident.pk not in self.known_deadlines:
+            self.known_deadlines.update(incident_deadlines_for([incident]))
+        return self.known_deadlines[incident.pk]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_acknowledge_deadline(self, incident: Incident) -> str | None:
+        return self.as_datetime(self.deadlines(incident).acknowledge)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_resolve_deadline(self, incident: Incident) -> str | None:
+        return self.as_datetime(self.deadlines(incident).resolve)
+
+    @staticmethod
+    def as_datetime(value: datetime | None) -> str | None:
+        return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class IncidentStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it happened; default now. Never in the future."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class CommunicationSerializer(serializers.ModelSerializer):
+    """A message to stakeholders about an incident or about a pipeline's delivery day."""
+
+    pipeline = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Pipeline.objects.all(), required=False, help_text="Default: the incident's."
+    )
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), required=False, allow_null=True, help_text="The incident's id."
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
+    sent_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
+    sent_by = UsernameField(read_only=True)
+
+    class Meta:
+        model = Communication
+        fields = [
+            "id", "pipeline", "incident", "day", "audience", "channel", "message", "sent_at", "sent_by", "automatic",
+        ]  # fmt: skip
+        read_only_fields = ["automatic"]
+        # The one unique constraint covers only the portal's own automatic notices, which this endpoint never
+        # writes; left in, DRF would make `pipeline` and `day` required for every message.
+        validators = []
+
+    def validate(self, attrs: dict) -> dict:
+        incident = attrs.get("incident")
+        if incident is None and not attrs.get("day"):
+            raise serializers.ValidationError({"day": "Give the delivery day the message is about, or an incident."})
+        if "pipeline" not in attrs:
+            if incident is None:
+                raise serializers.ValidationError({"pipeline": "This field is required without an incident."})
+            attrs["pipeline"] = incident.pipeline
+        return attrs
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id", "recipient", "subject", "kind", "about", "about_url", "created_at", "sent_at", "status", "attempts",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,125 @@
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
+from incidents.models import Communication, Incident, IncidentNote
+from incidents.services import communication_log, incident_open, incident_step
+from incidents.views import acting_member, open_first
+from oncall.models import Notification, TeamMember
+from oncall.permissions import SignedInPerson, is_manager
+
+from .serializers import CommunicationSerializer, IncidentSerializer, IncidentStepSerializer, NotificationSerializer
+
+
+@contextmanager
+def as_field_errors():
+    """A service's ValidationError (e.g. `IncidentStepError`) as DRF's 400 with field errors."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        if "__all__" in detail:
+            detail["non_field_errors"] = detail.pop("__all__")
+        raise ValidationError(detail) from error
+
+
+def required_member(user) -> TeamMember:
+    member = acting_member(user)
+    if member is None:
+        raise PermissionDenied("Only team members record incident steps; this account is not on the team.")
+    return member
+
+
+class IncidentViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Incidents, unresolved first. Every signed-in member may open one and record its steps."""
+
+    queryset = open_first(
+        Incident.objects.select_related(
+            "pipeline", "assignee__user", "acknowledged_by__user", "mitigated_by__user", "resolved_by__user"
+        ).prefetch_related(Prefetch("notes", queryset=IncidentNote.objects.select_related("author__user")))
+    )
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilterSet
+    permission_classes = [SignedInPerson]
+
+    def perform_create(self, serializer):
+        data = {"detected_at": timezone.now(), **serializer.validated_data}
+        with as_field_errors():
+            incident = incident_open(**data, opened_by=acting_member(self.request.user))
+        serializer.instance = self.get_queryset().get(pk=incident.pk)
+
+    def step(self, request, pk: str, step: str) -> Response:
+        incident = self.get_object()
+        arguments = IncidentStepSerializer(data=request.data)
+        arguments.is_valid(raise_exception=True)
+        with as_field_errors():
+            incident_step(
+                incident_id=incident.pk,
+                step=step,
+                member=required_member(request.user),
+                at=arguments.validated_data.get("at"),
+                note=arguments.validated_data["note"],
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=incident.pk)).data)
+
+    @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Acknowledge now, or at an earlier `at` (never in the future, never before detection)."""
+        return self.step(request, pk, "acknowledge")
+
+    @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def mitigate(self, request, pk=None):
+        """A workaround is in place; this stops the resolution clock. Acknowledges too if nobody had."""
+        return self.step(request, pk, "mitigate")
+
+    @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Fixed for good. Acknowledges too if nobody had."""
+        return self.step(request, pk, "resolve")
+
+
+class CommunicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Messages to stakeholders, newest first; any signed-in member records the ones they sent."""
+
+    queryset = Communication.objects.select_related("pipeline", "sent_by__user")
+    serializer_class = CommunicationSerializer
+    filterset_class = CommunicationFilterSet
+    permission_classes = [SignedInPerson]
+
+    def perform_create(self, serializer):
+        with as_field_errors():
+            communication = communication_log(**serializer.validated_data, sent_by=acting_member(self.request.user))
+        serializer.instance = self.get_queryset().get(pk=communication.pk)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every email the portal sent, newest first. Managers and staff see all; a member sees their own."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind", "status"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if is_manager(user):
+            return queryset
+        member = acting_member(user)
+        if member is None:
+            return queryset.none()
+        # Messages recorded before the address was linked to a member still belong to whoever has it now.
+        mine = Q(member=member) | Q(recipient__iexact=member.email) if member.email else Q(member=member)
+        return queryset.filter(mine)
