@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import BooleanField, Case, Value, When
 
 from .choices import IncidentStatus, Severity
 
@@ -12,3 +13,10 @@ class IncidentQuerySet(models.QuerySet):
 
     def detected_between(self, start, end):
         return self.filter(detected_at__gte=start, detected_at__lt=end)
+
+    def open_first(self):
+        """Unresolved incidents before resolved ones, newest first within each."""
+        resolved = Case(
+            When(status=IncidentStatus.RESOLVED, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        return self.annotate(is_resolved=resolved).order_by("is_resolved", "-detected_at", "-pk")

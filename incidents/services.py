@@ -2,6 +2,7 @@
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -71,14 +72,24 @@ class Deadlines:
 
 def incident_deadlines(incident: Incident, policy: SlaPolicy | None = None) -> Deadlines:
     """Critical incidents: acknowledge within N business minutes, work around or fix within the wall-clock limit."""
-    if incident.severity != Severity.CRITICAL:
-        return Deadlines(None, None)
+    return incident_deadlines_for([incident], policy)[incident.pk]
+
+
+def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | None = None) -> dict[int, Deadlines]:
+    """`incident_deadlines` for many incidents at once, keyed by id: the calendar is read once for all."""
+    incidents = list(incidents)
+    deadlines = {incident.pk: Deadlines(None, None) for incident in incidents}
+    critical = [incident for incident in incidents if incident.severity == Severity.CRITICAL]
+    if not critical:
+        return deadlines
     policy = policy or SlaPolicy.current()
-    hours = business_hours_for(policy, incident.detected_at)
-    return Deadlines(
-        add_business_minutes(incident.detected_at, policy.acknowledge_minutes, hours),
-        incident.detected_at + policy.resolution,
-    )
+    hours = business_hours_for(policy, *(incident.detected_at for incident in critical))
+    for incident in critical:
+        deadlines[incident.pk] = Deadlines(
+            add_business_minutes(incident.detected_at, policy.acknowledge_minutes, hours),
+            incident.detected_at + policy.resolution,
+        )
+    return deadlines
 
 
 # --- incidents -----------------------------------------------------------------------------------

@@ -1,70 +1,34 @@
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.views.generic import DetailView, FormView, ListView
 
-from oncall.business_hours import add_business_minutes
 from oncall.models import TeamMember
+from oncall.permissions import acting_member
 
-from .choices import IncidentStatus, Severity
+from .choices import IncidentStatus
 from .filtersets import IncidentFilterSet
 from .forms import CommunicationForm, IncidentNoteForm, IncidentOpenForm, IncidentStepForm, add_service_errors
-from .models import Communication, Incident, IncidentNote, SlaPolicy
+from .models import Communication, Incident, IncidentNote
 from .services import (
     STEPS,
-    Deadlines,
-    business_hours_for,
     communication_log,
     incident_deadlines,
+    incident_deadlines_for,
     incident_note_add,
     incident_open,
     incident_step,
 )
 
 STEP_LABELS = {"acknowledge": "Acknowledge", "mitigate": "Mitigate", "resolve": "Resolve"}
-
-
-def acting_member(user) -> TeamMember | None:
-    """The team member behind a signed-in user; None for a staff account that is not on the team."""
-    return getattr(user, "team_member", None)
-
-
-def open_first(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Unresolved incidents before resolved ones, newest first within each."""
-    resolved = Case(
-        When(status=IncidentStatus.RESOLVED, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-    return queryset.annotate(is_resolved=resolved).order_by("is_resolved", "-detected_at", "-pk")
-
-
-def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | None = None) -> dict[int, Deadlines]:
-    """`incident_deadlines` for many incidents at once, keyed by id.
-
-    `incident_deadlines` reads the policy and the team calendar on every call; a list page would
-    pay that per row, so here the calendar is read once for all the incidents' years.
-    """
-    incidents = list(incidents)
-    deadlines = {incident.pk: Deadlines(None, None) for incident in incidents}
-    critical = [incident for incident in incidents if incident.severity == Severity.CRITICAL]
-    if not critical:
-        return deadlines
-    policy = policy or SlaPolicy.current()
-    hours = business_hours_for(policy, *(incident.detected_at for incident in critical))
-    for incident in critical:
-        deadlines[incident.pk] = Deadlines(
-            add_business_minutes(incident.detected_at, policy.acknowledge_minutes, hours),
-            incident.detected_at + policy.resolution,
-        )
-    return deadlines
 
 
 @dataclass(frozen=True)
@@ -116,7 +80,7 @@ class IncidentListView(ListView):
     def get_queryset(self):
         self.filterset = IncidentFilterSet(
             self.request.GET or None,
-            queryset=open_first(Incident.objects.select_related("pipeline", "assignee")),
+            queryset=Incident.objects.select_related("pipeline", "assignee").open_first(),
         )
         return self.filterset.qs
 

@@ -12,6 +12,11 @@ def is_service_account(user) -> bool:
     return any(group.name == SERVICE_GROUP for group in user.groups.all())
 
 
+def acting_member(user):
+    """The team member behind a signed-in user; None for an account that is not on the team."""
+    return getattr(user, "team_member", None) if user and user.is_authenticated else None
+
+
 def is_manager(user) -> bool:
     """Team leaders (members marked as managers) and staff may edit shared data."""
     if not (user and user.is_authenticated):

@@ -7,27 +7,15 @@ from rest_framework import serializers
 
 from incidents.choices import Channel
 from incidents.models import Communication, Incident, IncidentNote
-from incidents.services import Deadlines
-from incidents.views import incident_deadlines_for
+from incidents.services import Deadlines, incident_deadlines_for
+from oncall.api.serializers import MemberUsernameField
 from oncall.models import Notification, TeamMember
 from pipelines.models import Pipeline
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class UsernameField(serializers.SlugRelatedField):
-    """A team member as their login username (`jasmine.glancy`)."""
-
-    default_error_messages = {"does_not_exist": "No active member has the username “{value}”."}
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="user__username", **kwargs)
-
-    def to_representation(self, member: TeamMember) -> str:
-        return member.user.username
-
-
 class IncidentNoteSerializer(serializers.ModelSerializer):
-    author = UsernameField(read_only=True)
+    author = MemberUsernameField(read_only=True)
 
     class Meta:
         model = IncidentNote
@@ -48,16 +36,16 @@ class IncidentSerializer(serializers.ModelSerializer):
     """An incident and its timeline. Posting one opens it: the on-call member and the owners are emailed."""
 
     pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all())
-    assignee = UsernameField(
+    assignee = MemberUsernameField(
         queryset=TeamMember.objects.active().select_related("user"),
         required=False,
         allow_null=True,
         help_text="Username; empty: whoever is on call at `detected_at`.",
     )
     detected_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
-    acknowledged_by = UsernameField(read_only=True)
-    mitigated_by = UsernameField(read_only=True)
-    resolved_by = UsernameField(read_only=True)
+    acknowledged_by = MemberUsernameField(read_only=True)
+    mitigated_by = MemberUsernameField(read_only=True)
+    resolved_by = MemberUsernameField(read_only=True)
     acknowledge_deadline = serializers.SerializerMethodField(help_text="Critical incidents only (business minutes).")
     resolve_deadline = serializers.SerializerMethodField(help_text="Critical incidents only: mitigate or resolve by.")
     notes = IncidentNoteSerializer(many=True, read_only=True)
@@ -112,7 +100,7 @@ class CommunicationSerializer(serializers.ModelSerializer):
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
     sent_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
-    sent_by = UsernameField(read_only=True)
+    sent_by = MemberUsernameField(read_only=True)
 
     class Meta:
         model = Communication

@@ -12,9 +12,8 @@ from rest_framework.response import Response
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
 from incidents.models import Communication, Incident, IncidentNote
 from incidents.services import communication_log, incident_open, incident_step
-from incidents.views import acting_member, open_first
 from oncall.models import Notification, TeamMember
-from oncall.permissions import SignedInPerson, is_manager
+from oncall.permissions import SignedInPerson, acting_member, is_manager
 
 from .serializers import CommunicationSerializer, IncidentSerializer, IncidentStepSerializer, NotificationSerializer
 
@@ -43,10 +42,12 @@ class IncidentViewSet(
 ):
     """Incidents, unresolved first. Every signed-in member may open one and record its steps."""
 
-    queryset = open_first(
+    queryset = (
         Incident.objects.select_related(
             "pipeline", "assignee__user", "acknowledged_by__user", "mitigated_by__user", "resolved_by__user"
-        ).prefetch_related(Prefetch("notes", queryset=IncidentNote.objects.select_related("author__user")))
+        )
+        .prefetch_related(Prefetch("notes", queryset=IncidentNote.objects.select_related("author__user")))
+        .open_first()
     )
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet

@@ -63,7 +63,7 @@ def test_compute_stores_a_report_per_pipeline_with_the_lists_behind_it(pipelines
     assert breached.late_days == 2 and breached.uncommunicated_delays == 2  # the 5th (missing) and the 14th
     assert [f["scheduled_for"][:10] for f in breached.details["failed_occurrences"]] == ["2026-10-05"]
     assert breached.quality_breaches == 1
-    assert [b["external_id"] for b in breached.details["quality_breaches"]] == ["bad-20"]
+    assert [b["external_id"] for b in breached.details["quality_breaches"]] == [f"{bad.slug}-20"]
 
 
 def test_compute_twice_changes_nothing(pipelines):
@@ -99,7 +99,7 @@ def test_signed_off_month_keeps_its_figures_and_shows_later_changes(pipelines):
     good, bad = pipelines
     sla_month_compute(month=MONTH, now=AFTER)
     sla_month_sign_off(month=MONTH, reviewer=TeamMemberFactory(is_manager=True), notes="ok", now=AFTER)
-    Run.objects.filter(pipeline=good, external_id="good-3").update(status="failed")
+    Run.objects.filter(pipeline=good, external_id=f"{good.slug}-3").update(status="failed")
     sla_month_compute(month=MONTH, now=AFTER + timedelta(days=1))
     report = SlaReport.objects.get(pipeline=good)
     assert report.successful_runs == 31 and report.compliant
