@@ -12,6 +12,8 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include("oncall.api.urls")),
     path("", include("pipelines.api.urls")),
+    path("", include("incidents.api.urls")),
+    path("", include("incidents.api.sla_urls")),
 ]
 
 urlpatterns = [
@@ -23,4 +25,6 @@ urlpatterns = [
     path("", include("oncall.urls")),
     path("", include("oncall.feed_urls")),
     path("", include("pipelines.urls")),
+    path("", include("incidents.urls")),
+    path("", include("incidents.sla_urls")),
 ]

@@ -1,0 +1,109 @@
+from datetime import date, timedelta
+from decimal import Decimal
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents.models import SlaEscalation, SlaPolicy, SlaReport
+from incidents.services import SLA_FIGURES
+from incidents.sla import parse_month
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthField(serializers.Field):
+    """A calendar month as YYYY-MM, the way `?month=` takes it."""
+
+    def to_representation(self, value: date) -> str:
+        return f"{value:%Y-%m}"
+
+    def to_internal_value(self, data) -> date:
+        try:
+            return parse_month(str(data))
+        except ValueError:
+            raise serializers.ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.") from None
+
+
+class SlaMonthQuerySerializer(serializers.Serializer):
+    """`?month=YYYY-MM`, required or optional depending on the endpoint."""
+
+    month = MonthField(help_text="YYYY-MM")
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].required = required
+
+
+class SlaReportSerializer(serializers.ModelSerializer):
+    """A pipeline's figures for the month (the signed-off ones once the month is reviewed)."""
+
+    pipeline = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    month = MonthField(read_only=True)
+
+    class Meta:
+        model = SlaReport
+        fields = ["pipeline", "month", *SLA_FIGURES, "final", "changed_since_review"]
+        read_only_fields = fields
+
+
+class SlaEscalationSerializer(serializers.ModelSerializer):
+    pipeline = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    month = MonthField(read_only=True)
+    recipients = serializers.ListField(child=serializers.EmailField(), read_only=True)
+
+    class Meta:
+        model = SlaEscalation
+        fields = ["pipeline", "month", "dimension", "created_at", "recipients", "missing"]
+        read_only_fields = fields
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    """The SLA's numbers; changing them affects the next computation, not the stored months."""
+
+    critical_fields = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "availability_target",
+            "deadline",
+            "deadline_timezone",
+            "delay_threshold",
+            "bad_records_pct",
+            "critical_fields",
+            "acknowledge_minutes",
+            "resolution",
+            "business_opens",
+            "business_closes",
+        ]
+        # The database checks these too; here they come back as readable field errors.
+        extra_kwargs = {
+            "availability_target": {"min_value": Decimal(0), "max_value": Decimal(100)},
+            "bad_records_pct": {"min_value": Decimal(0), "max_value": Decimal(100)},
+            "delay_threshold": {"min_value": timedelta(0)},
+            "resolution": {"min_value": timedelta(0)},
+        }
+
+    def validate_deadline_timezone(self, value: str) -> str:
+        if value not in available_timezones():
+            raise serializers.ValidationError(f"“{value}” is not a time zone name such as UTC or Europe/Berlin.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        opens = attrs.get("business_opens", getattr(self.instance, "business_opens", None))
+        closes = attrs.get("business_closes", getattr(self.instance, "business_closes", None))
+        if opens is not None and closes is not None and closes <= opens:
+            raise serializers.ValidationError({"business_closes": "Business hours must close after they open."})
+        return attrs
+
+    def update(self, instance: SlaPolicy, validated_data: dict) -> SlaPolicy:
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        instance.save()
+        return instance

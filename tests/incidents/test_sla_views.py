@@ -1,0 +1,410 @@
+import csv
+import io
+import re
+import shutil
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from incidents.models import SlaReport, SlaReview
+from incidents.services import sla_month_compute
+from incidents.sla_views import add_months, incident_url, this_month
+from incidents.tasks import compute_sla_month
+from pipelines.choices import RunStatus
+from pipelines.models import Pipeline, Run
+from portal.celery import app as celery_app
+from tests.incidents.factories import IncidentFactory
+from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
+
+pytestmark = pytest.mark.django_db
+
+NOVEMBER = date(2026, 11, 1)
+AFTER_NOVEMBER = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the month is over: final figures
+
+
+def deliver_month(pipeline: Pipeline, month: date, *, skip=(), late=()) -> None:
+    """A daily 06:00 run that succeeds with its data at 06:30 and clean counts; `late` days land at 09:30."""
+    day = month
+    while day.month == month.month:
+        if day.day not in skip:
+            scheduled = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
+            available = scheduled + (timedelta(hours=3, minutes=30) if day.day in late else timedelta(minutes=30))
+            Run.objects.create(
+                pipeline=pipeline,
+                external_id=f"{pipeline.slug}-{day:%Y%m%d}",
+                scheduled_for=scheduled,
+                status=RunStatus.SUCCESS,
+                started_at=scheduled,
+                finished_at=available,
+                data_available_at=available,
+                records_total=1000,
+                records_dropped=0,
+                records_invalid=0,
+                critical_nulls=0,
+            )
+        day += timedelta(days=1)
+
+
+def make_november() -> tuple[Pipeline, Pipeline]:
+    """Orders meets every target; Billing misses Saturday 7 Nov's run and is late on Tuesday 3 Nov."""
+    orders = PipelineFactory(name="Orders", slug="orders", schedule="0 6 * * *")
+    billing = PipelineFactory(
+        name="Billing",
+        slug="billing",
+        schedule="0 6 * * *",
+        critical_downstream_team=DownstreamTeamFactory(name="Finance", lead_email=""),
+    )
+    deliver_month(orders, NOVEMBER)
+    deliver_month(billing, NOVEMBER, skip={7}, late={3})
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
+    return orders, billing
+
+
+@pytest.fixture
+def november(manager):
+    # The manager is who the escalations of Billing's breaches go to.
+    return make_november()
+
+
+def row_html(html: str, name: str) -> str:
+    """The dashboard's table row of one pipeline."""
+    match = re.search(rf"<tr>\s*<th scope=\"row\">\s*<a [^>]*>{name}</a>.*?</tr>", html, re.S)
+    assert match, f"no row for {name}"
+    return match[0]
+
+
+def test_sla_current_redirects_to_this_month(member_client):
+    response = member_client.get("/sla/")
+    assert response.status_code == 302
+    assert response.url == f"/sla/{this_month():%Y-%m}/"
+
+
+def test_sla_month_bad_month_is_404(member_client):
+    assert member_client.get("/sla/2026-13/").status_code == 404
+    assert member_client.get("/sla/2026-1/").status_code == 404
+    assert member_client.get("/sla/0001-01/").status_code == 404
+    assert member_client.get("/sla/2026-13/export.csv").status_code == 404
+    assert member_client.get("/sla/jobs/").status_code == 404
+
+
+def test_sla_month_needs_sign_in(client):
+    response = client.get("/sla/2026-11/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_sla_dashboard_shows_compliant_and_breaching_pipelines(member_client, november):
+    response = member_client.get("/sla/2026-11/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Final figures" in html
+    assert "<strong>1 of 2</strong> pipelines compliant" in html
+
+    orders = row_html(html, "Orders")
+    assert "100.000&nbsp;%" in orders and "30 of 30 runs" in orders
+    assert "Breach" not in orders and ">Compliant<" in orders
+
+    billing = row_html(html, "Billing")
+    assert "96.666&nbsp;%" in billing and "29 of 30 runs" in billing
+    assert "error budget left -1 of 0" in billing
+    assert "1 late of 21 business days" in billing and "1 delay not communicated" in billing
+    assert billing.count("Breach") == 2 and "Not compliant" in billing
+    # Finance has no lead on file, so the escalation reached nobody there.
+    assert "Nobody to tell: no lead on file for the Finance team (availability, timeliness)" in billing
+    assert 'href="/sla/2026-11/billing/"' in billing
+
+
+def test_sla_dashboard_links_months_and_offers_to_compute_a_missing_one(manager_client, november):
+    html = manager_client.get("/sla/2026-10/").content.decode()
+    assert 'href="/sla/2026-09/" rel="prev"' in html and 'href="/sla/2026-11/" rel="next"' in html
+    assert "Not computed yet" in html
+    assert 'action="/sla/2026-10/recompute/"' in html
+
+    # Nothing after the current month can have figures, so there is no link to it.
+    html = manager_client.get(f"/sla/{this_month():%Y-%m}/").content.decode()
+    assert 'rel="next"' not in html
+
+
+def test_sla_dashboard_compute_button_is_for_managers_only(member_client):
+    html = member_client.get("/sla/2026-10/").content.decode()
+    assert "Not computed yet" in html
+    assert "/recompute/" not in html and "Sign off" not in html
+
+
+def test_sla_dashboard_trend_charts_have_gaps_and_summaries(member_client, november):
+    orders, _ = november
+    september = date(2026, 9, 1)
+    deliver_month(orders, september, skip={12})  # one missed run: below target that month
+    sla_month_compute(month=september, now=datetime(2026, 10, 1, 3, tzinfo=UTC))
+
+    html = member_client.get("/sla/2026-11/").content.decode()
+    label = re.search(r'<svg class="sla-spark"[^>]*aria-label="([^"]*)"', row_html(html, "Orders"))[1]
+    assert label.startswith("Availability Dec 2025 to Nov 2026: 2 of 12 months computed")
+    assert "latest 100.000 % (Nov 2026), lowest 96.666 % (Sep 2026)" in label
+    assert "1 month below the 99.5 % target (Sep 2026)" in label
+    # October has no figures, so the line breaks: two lone dots and no polyline.
+    assert "<polyline" not in row_html(html, "Orders")
+    assert 'role="img"' in html
+
+    chart = re.search(r'<svg class="sla-compliance"[^>]*aria-label="([^"]*)"', html)[1]
+    assert "Sep 2026 0 of 2" in chart and "Nov 2026 1 of 2" in chart and "10 months not computed" in chart
+
+
+def test_sla_drill_down_lists_missing_run_and_late_day(member_client, november):
+    response = member_client.get("/sla/2026-11/billing/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Scheduled runs without a successful run (1)" in html
+    assert "Sat 7 Nov 2026, 06:00" in html and "Missing" in html
+    assert "Late business days (1)" in html
+    late = re.search(r"<td>Tue 3 Nov 2026</td>.*?</tr>", html, re.S)[0]
+    assert "Tue 3 Nov, 09:30" in late and "Yes" in late and "Not sent" in late
+
+
+def test_sla_drill_down_lists_late_incidents(member_client, november):
+    orders, _ = november
+    incident = IncidentFactory(
+        pipeline=orders, title="Orders feed stuck", detected_at=datetime(2026, 11, 25, 10, tzinfo=UTC)
+    )
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
+
+    html = member_client.get("/sla/2026-11/orders/").content.decode()
+    assert "Critical incidents acknowledged too late (1)" in html
+    assert "Critical incidents mitigated or resolved too late (1)" in html
+    # A link to the incident's page when the incidents pages are installed, else its number.
+    url = incident_url(incident.pk)
+    expected = f'<a href="{url}">#{incident.pk}</a> Orders feed stuck' if url else f"#{incident.pk} Orders feed stuck"
+    assert expected in html
+    assert "Wed 25 Nov 2026, 10:15" in html  # acknowledge by: 15 business minutes later
+    assert "Wed 25 Nov 2026, 13:00" in html  # fix by: 3 hours later
+
+
+def test_sla_drill_down_unknown_pipeline_is_404(member_client, november):
+    assert member_client.get("/sla/2026-11/nope/").status_code == 404
+    assert member_client.get("/sla/2026-10/orders/").status_code == 404
+
+
+def test_sla_csv_has_a_header_and_one_row_per_pipeline(member_client, november):
+    response = member_client.get("/sla/2026-11/export.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="sla-2026-11.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["pipeline"] for row in rows] == ["billing", "orders"]
+    billing, orders = rows
+    assert billing["scheduled_runs"] == "30" and billing["successful_runs"] == "29"
+    assert billing["availability_pct"] == "96.666" and billing["availability_ok"] == "false"
+    assert billing["error_budget"] == "0" and billing["error_budget_left"] == "-1"
+    assert billing["business_days"] == "21" and billing["late_days"] == "1"
+    assert billing["uncommunicated_delays"] == "1" and billing["compliant"] == "false"
+    assert billing["changed_since_review"] == "false"
+    assert orders["availability_pct"] == "100.000" and orders["compliant"] == "true"
+    header = response.content.decode().splitlines()[0].split(",")
+    assert "quality_breaches" in header and "resolution_breaches" in header and header[-1] == "changed_since_review"
+
+
+def test_sla_sign_off_is_for_managers(member_client, november):
+    response = member_client.post("/sla/2026-11/sign-off/", {"notes": "Fine."})
+    assert response.status_code == 403
+    assert not SlaReview.objects.exists()
+
+
+def test_sla_sign_off_freezes_figures_and_shows_changes(manager_client, manager, november):
+    _, billing = november
+    response = manager_client.post(
+        "/sla/2026-11/sign-off/",
+        {"notes": "Billing missed a Saturday.", "action_items": "Alert on missing runs\nAsk Finance for a lead"},
+    )
+    assert response.status_code == 302 and response.url == "/sla/2026-11/"
+    html = manager_client.get("/sla/2026-11/").content.decode()
+    assert f"By <strong>{manager.name}</strong>" in html
+    assert "Billing missed a Saturday." in html
+    assert "<li>Alert on missing runs</li>" in html and "<li>Ask Finance for a lead</li>" in html
+    assert "Changed since review" not in html
+    assert 'action="/sla/2026-11/sign-off/"' not in html
+
+    # The missing run turns up late and the month is computed again.
+    Run.objects.create(
+        pipeline=billing,
+        external_id="billing-late-retry",
+        scheduled_for=datetime(2026, 11, 7, 6, tzinfo=UTC),
+        status=RunStatus.SUCCESS,
+        finished_at=datetime(2026, 11, 8, 12, tzinfo=UTC),
+        records_total=10,
+        records_dropped=0,
+        records_invalid=0,
+        critical_nulls=0,
+    )
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER + timedelta(days=1))
+
+    report = SlaReport.objects.get(pipeline=billing, month=NOVEMBER)
+    assert report.successful_runs == 29 and report.changed_since_review
+    html = manager_client.get("/sla/2026-11/").content.decode()
+    assert "Changed since review" in row_html(html, "Billing")
+    assert "Changed since review" not in row_html(html, "Orders")
+    assert "96.666&nbsp;%" in row_html(html, "Billing")  # the signed-off figure stays
+
+    html = manager_client.get("/sla/2026-11/billing/").content.decode()
+    successful = re.search(r"<th scope=\"row\">Successful runs</th>.*?</tr>", html, re.S)[0]
+    assert "29" in successful and "30" in successful and "changed" in successful
+    assert "Behind the latest figures" in html
+
+
+def test_sla_sign_off_twice_is_refused_with_a_message(manager_client, november):
+    manager_client.post("/sla/2026-11/sign-off/", {})
+    response = manager_client.post("/sla/2026-11/sign-off/", {}, follow=True)
+    assert "November 2026 is already signed off." in response.content.decode()
+    assert SlaReview.objects.count() == 1
+
+
+def test_sla_sign_off_only_posts(manager_client, november):
+    assert manager_client.get("/sla/2026-11/sign-off/").status_code == 405
+
+
+@pytest.fixture
+def stored_eager_results(monkeypatch):
+    """Eager tasks keep their result in the result backend, as a worker's would."""
+    monkeypatch.setitem(celery_app.conf, "task_store_eager_result", True)
+    monkeypatch.setattr(compute_sla_month, "store_eager_result", True)
+
+
+def test_sla_recompute_queues_the_task_and_the_job_page_reports_it(
+    manager_client, django_capture_on_commit_callbacks, stored_eager_results
+):
+    PipelineFactory.create_batch(2, schedule="0 6 * * *")
+    month = add_months(this_month(), -1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = manager_client.post(f"/sla/{month:%Y-%m}/recompute/")
+    assert callbacks
+    assert response.status_code == 302
+    job_url = response.url
+    assert re.fullmatch(rf"/sla/jobs/[0-9a-f-]{{36}}/\?month={month:%Y-%m}", job_url)
+    assert SlaReport.objects.filter(month=month).count() == 2
+
+    html = manager_client.get(job_url).content.decode()
+    assert "SUCCESS" in html and "Done: figures for 2 pipelines." in html
+    assert f'href="/sla/{month:%Y-%m}/"' in html
+    assert "js/sla-job.js" in html
+
+    data = manager_client.get(job_url + "&format=json").json()
+    assert data["state"] == "SUCCESS" and data["done"] and data["ok"]
+    assert data["month_url"] == f"/sla/{month:%Y-%m}/"
+
+
+def test_sla_recompute_is_for_managers(member_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = member_client.post(f"/sla/{this_month():%Y-%m}/recompute/")
+    assert response.status_code == 403 and not callbacks
+
+
+def test_sla_recompute_refuses_a_month_not_started(manager_client, django_capture_on_commit_callbacks):
+    month = add_months(this_month(), 1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = manager_client.post(f"/sla/{month:%Y-%m}/recompute/", follow=True)
+    assert not callbacks
+    assert "has not started yet" in response.content.decode()
+
+
+def test_sla_job_page_reports_pending_and_failure(member_client, stored_eager_results):
+    pending = "6f1c1a52-0000-4000-8000-000000000001"
+    data = member_client.get(f"/sla/jobs/{pending}/", {"format": "json"}).json()
+    assert data["state"] == "PENDING" and not data["done"] and data["month"] is None
+    html = member_client.get(f"/sla/jobs/{pending}/", {"month": "2026-11"}).content.decode()
+    assert "Waiting for a worker" in html and "Refresh" in html and 'http-equiv="refresh"' in html
+
+    failed = "6f1c1a52-0000-4000-8000-000000000002"
+    celery_app.backend.mark_as_failure(failed, ValueError("secret detail"))
+    data = member_client.get(f"/sla/jobs/{failed}/", {"format": "json", "month": "2026-11"}).json()
+    assert data["state"] == "FAILURE" and data["done"] and not data["ok"]
+    assert data["month_url"] == "/sla/2026-11/"
+    assert "secret detail" not in member_client.get(f"/sla/jobs/{failed}/").content.decode()
+    assert member_client.get("/sla/jobs/not-a-task/").status_code == 404
+
+
+def test_sla_dashboard_query_count_is_flat(member_client, manager):
+    for _ in range(8):
+        deliver_month(PipelineFactory(schedule="0 6 * * *"), NOVEMBER, skip={7})
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
+    with CaptureQueriesContext(connection) as few:
+        response = member_client.get("/sla/2026-11/")
+    assert len(response.context["dashboard"].rows) == 8
+
+    PipelineFactory.create_batch(24, schedule="0 6 * * *")
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as many:
+        response = member_client.get("/sla/2026-11/")
+    assert len(response.context["dashboard"].rows) == 32
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_sla_nav_link_marks_the_sla_pages(member_client, november):
+    html = member_client.get("/sla/2026-11/").content.decode()
+    assert '<a href="/sla/" aria-current="page">SLA</a>' in html
+
+
+@pytest.fixture
+def browser_page(live_server, member):
+    """A signed-in member's page in the system Chromium."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no system Chromium")
+    client = Client()
+    client.force_login(member.user)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        # The printable width of A4 portrait at 96 dpi: the page asks for landscape, but fits either way.
+        context = browser.new_context(viewport={"width": 720, "height": 720})
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def printed_month(manager):
+    make_november()
+    for number in range(10):
+        deliver_month(PipelineFactory(name=f"A long pipeline name number {number}"), NOVEMBER, late={3})
+    sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_sla_month_prints_without_navigation_and_with_charts(live_server, printed_month, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/sla/2026-11/")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".sla-month-nav").is_visible()
+    assert not page.locator(".sla-actions").is_visible()
+    assert page.locator("svg.sla-compliance").is_visible()
+    assert page.locator("svg.sla-spark").first.is_visible()
+    table_width = page.locator("table.sla-dashboard").evaluate("table => table.getBoundingClientRect().width")
+    assert table_width <= 720
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_sla_job_page_follows_the_job_until_it_is_done(live_server, browser_page, stored_eager_results, monkeypatch):
+    # Playwright's sync API runs an event loop here; the worker's write below is plain sync ORM code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    task_id = "6f1c1a52-0000-4000-8000-000000000003"
+    page = browser_page
+    page.goto(f"{live_server.url}/sla/jobs/{task_id}/?month=2026-11")
+    assert "Waiting for a worker" in page.locator("[data-job-label]").inner_text()
+    assert not page.locator("[data-job-done]").is_visible()
+    celery_app.backend.mark_as_done(task_id, 3)
+    page.locator("[data-job-done]").wait_for(state="visible", timeout=15000)
+    assert page.locator("[data-job-label]").inner_text() == "Done: figures for 3 pipelines."
+    assert page.locator("[data-job-done] a").get_attribute("href") == "/sla/2026-11/"
