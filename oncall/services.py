@@ -593,13 +593,17 @@ def _locked_pending_trade(trade_id: int, member: TeamMember, role: str) -> Holid
 def holiday_trade_accept(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
     """The counterparty accepts: re-check everything under row locks, then hand the shifts over.
 
-    The trade row and then both shifts (in id order, so two acceptances never deadlock) are locked;
-    of two racing acceptances touching one shift, the second finds the shift moved and fails.
+    Both shifts are locked first (in id order), then the trade: every acceptance touching a shift
+    takes that shift's lock before any trade lock, so racing acceptances queue instead of
+    deadlocking, and the second finds the shift moved and fails.
     """
     now = now or timezone.now()
-    trade = _locked_pending_trade(trade_id, member, "counterparty")
-    shift_ids = sorted(filter(None, [trade.shift_id, trade.counterparty_shift_id]))
+    unlocked = HolidayTrade.objects.filter(pk=trade_id).values("shift_id", "counterparty_shift_id").first()
+    if unlocked is None:
+        raise HolidayTrade.DoesNotExist(f"No trade {trade_id}.")
+    shift_ids = sorted(filter(None, [unlocked["shift_id"], unlocked["counterparty_shift_id"]]))
     shifts = {s.pk: s for s in Shift.objects.select_for_update().filter(pk__in=shift_ids).order_by("pk")}
+    trade = _locked_pending_trade(trade_id, member, "counterparty")
     shift = shifts[trade.shift_id]
     counterparty_shift = shifts.get(trade.counterparty_shift_id)
     requester, counterparty = trade.requested_by, trade.counterparty
