@@ -174,6 +174,13 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
     return run, created
 
 
+DELAY_CONTACT_KIND = "pipelines.delay-contact"
+
+
+def delay_contact_about(pipeline: Pipeline) -> str:
+    return f"{pipeline.name}: delay contact"
+
+
 def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[date]) -> int:
     """Email a delay rule's contact once when a pipeline has had no successful delivery for the rule's
     number of days after a missed deadline ("contact Ray Charley if sales data isn't received by 2 days
@@ -196,7 +203,7 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[dat
             continue
         created = notifications.notify(
             event=f"delay-contact-{rule.pk}-{missed:%Y-%m-%d}",
-            kind="pipelines.delay-contact",
+            kind=DELAY_CONTACT_KIND,
             recipients=[notifications.Recipient(rule.contact.email)],
             subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
             body=(
@@ -204,7 +211,7 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[dat
                 f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M} UTC "
                 f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
             ),
-            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
+            about=f"{delay_contact_about(rule.pipeline)} {rule.contact.name}",
             about_url=rule.pipeline.get_absolute_url(),
         )
         sent += len(created)

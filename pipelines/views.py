@@ -2,12 +2,13 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
-from oncall.models import TeamMember
+from oncall.models import Notification, TeamMember
 
 from .diagram import dependency_diagram
 from .filtersets import PipelineFilterSet
 from .models import Ownership, Pipeline
 from .rendering import render_markdown, render_markdown_inline
+from .services import DELAY_CONTACT_KIND, delay_contact_about
 
 
 class RunbookListView(ListView):
@@ -49,6 +50,9 @@ class RunbookDetailView(DetailView):
             procedures_html=render_markdown(pipeline.standard_procedures, anchor_url),
             upstream=upstream,
             downstream=downstream,
+            delay_contact_notices=Notification.objects.filter(
+                kind=DELAY_CONTACT_KIND, about__startswith=delay_contact_about(pipeline)
+            )[:5],
             diagram=dependency_diagram(
                 pipeline.name,
                 [(p.name, p.get_absolute_url()) for p in upstream],

@@ -30,7 +30,6 @@ def test_first_missed_deadline_skips_weekends_and_holidays():
     assert first_missed_deadline(this_morning, now=now, deadline=EIGHT, closed_days=set()) is None
 
 
-
 def test_contact_is_emailed_once_when_data_is_the_rules_days_late(django_capture_on_commit_callbacks):
     pipeline = PipelineFactory()
     ray = Contact.objects.create(name="Ray Charley", organisation="Sales", email="ray@example.com")
@@ -55,3 +54,20 @@ def test_contact_is_emailed_once_when_data_is_the_rules_days_late(django_capture
         )
     assert [m.to for m in mail.outbox] == [["ray@example.com"]]
     assert "sales data" in mail.outbox[0].body
+
+
+def test_runbook_page_shows_that_the_contact_was_told(member_client):
+    pipeline = PipelineFactory()
+    ray = Contact.objects.create(name="Ray Charley", organisation="Sales", email="ray@example.com")
+    DelayRule.objects.create(pipeline=pipeline, contact=ray, days_after_deadline=2, data_description="sales data")
+    Run.objects.create(
+        pipeline=pipeline,
+        external_id="r1",
+        scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC),
+        status="success",
+        finished_at=datetime(2026, 11, 23, 7, tzinfo=UTC),
+    )
+    assert "Contacted" not in member_client.get(pipeline.get_absolute_url()).content.decode()
+    delay_contacts_notify(now=datetime(2026, 11, 27, 9, tzinfo=UTC), deadline=EIGHT, closed_days=set())
+    html = member_client.get(pipeline.get_absolute_url()).content.decode()
+    assert "Contacted" in html and "ray@example.com" in html
