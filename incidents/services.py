@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -554,3 +555,45 @@ def delay_contacts_notify(*, now: datetime | None = None) -> int:
     policy = SlaPolicy.current()
     hours = business_hours_for(policy, now - timedelta(days=31), now)
     return pipeline_services.delay_contacts_notify(now=now, deadline=policy.deadline, closed_days=set(hours.holidays))
+
+
+# --- today's 08:00 board -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    pipeline: Pipeline
+    state: str  # "on time" | "late" | "missing" | "waiting"
+    delivered_at: datetime | None
+
+
+def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
+    """Each pipeline's delivery today against the deadline: (deadline, business day?, rows).
+
+    A day's delivery is the earliest data_available_at (else finished_at) of a successful run
+    scheduled on that UTC date, as in the SLA's timeliness rule.
+    """
+    now = now or timezone.now()
+    policy = SlaPolicy.current()
+    today = now.astimezone(UTC).date()
+    deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
+    business_day = business_hours_for(policy, now).is_business_day(today)
+    day_start = datetime.combine(today, time(0), tzinfo=UTC)
+    delivered = dict(
+        Run.objects.in_window(day_start, day_start + timedelta(days=1))
+        .filter(status=RunStatus.SUCCESS)
+        .annotate(delivered=Coalesce("data_available_at", "finished_at"))
+        .filter(delivered__lte=now)
+        .values("pipeline_id")
+        .annotate(first=Min("delivered"))
+        .values_list("pipeline_id", "first")
+    )
+    rows = []
+    for pipeline in Pipeline.objects.with_runbook_relations():
+        at = delivered.get(pipeline.pk)
+        if at is not None:
+            state = "on time" if at <= deadline else "late"
+        else:
+            state = "missing" if now > deadline else "waiting"
+        rows.append(BoardRow(pipeline, state, at))
+    return deadline, business_day, rows

@@ -63,7 +63,7 @@ def test_home_shows_who_is_on_call_now_and_the_next_handoff(member_client):
     # Bob takes over at local midnight on Friday 27 November in Berlin: 23:00 UTC the day before.
     assert '<time datetime="2026-11-26T23:00:00+00:00" data-local>Fri 27 Nov 2026, 00:00 CET</time>' in handoff_cell
     assert "js/local-time.js" in html
-    assert "Pipelines" in html  # the pipelines table stays on the home page
+    assert "UTC board" in html  # today's delivery board sits under the rotation
 
 
 def test_home_next_skips_the_current_members_later_days_and_flags_holidays(member_client):

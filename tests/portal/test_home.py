@@ -1,0 +1,57 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.services import delivery_board
+from pipelines.models import Run
+from tests.incidents.factories import IncidentFactory
+from tests.pipelines.factories import PipelineFactory
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def delivered(pipeline, hour, minute=0, status="success"):
+    Run.objects.create(
+        pipeline=pipeline,
+        external_id=f"{pipeline.slug}-{hour}-{status}",
+        scheduled_for=WEDNESDAY.replace(hour=6),
+        status=status,
+        finished_at=WEDNESDAY.replace(hour=hour, minute=minute),
+        data_available_at=WEDNESDAY.replace(hour=hour, minute=minute),
+    )
+
+
+def test_board_says_on_time_late_missing_and_waiting():
+    on_time, exactly, late, failed, nothing = (PipelineFactory(name=n) for n in "ABCDE")
+    delivered(on_time, 7, 30)
+    delivered(exactly, 8, 0)
+    delivered(late, 9, 15)
+    delivered(failed, 7, 0, status="failed")
+    deadline, business_day, rows = delivery_board(now=WEDNESDAY.replace(hour=10))
+    assert deadline == WEDNESDAY.replace(hour=8) and business_day
+    states = {row.pipeline.name: row.state for row in rows}
+    assert states == {"A": "on time", "B": "on time", "C": "late", "D": "missing", "E": "missing"}
+    _, _, early = delivery_board(now=WEDNESDAY.replace(hour=7, minute=45))
+    assert {row.pipeline.name: row.state for row in early} == {
+        "A": "on time",
+        "B": "waiting",
+        "C": "waiting",
+        "D": "waiting",
+        "E": "waiting",
+    }
+
+
+def test_home_lists_open_incidents_and_keeps_a_flat_query_count(member_client, django_assert_max_num_queries):
+    open_one = IncidentFactory(title="Profit file late")
+    PipelineFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        html = member_client.get("/").content.decode()
+    assert open_one.title in html and "UTC board" in html
+    PipelineFactory.create_batch(10)
+    IncidentFactory.create_batch(5)
+    with django_assert_max_num_queries(len(few)):
+        member_client.get("/")
