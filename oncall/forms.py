@@ -1,10 +1,12 @@
 import re
-from datetime import date
+from datetime import date, datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .models import TeamMember
+from .filtersets import UsernameChoiceField
+from .models import Shift, TeamMember
 
 # Years a page may ask for: wide enough for any real plan, narrow enough that next/previous never overflow.
 FIRST_YEAR, LAST_YEAR = 1970, 2999
@@ -138,3 +140,133 @@ class MemberOffboardForm(forms.Form):
     @property
     def wants_new_member(self) -> bool:
         return self.cleaned_data.get("successor") == NEW_SUCCESSOR
+
+
+# --- holiday trades ------------------------------------------------------------------------------
+
+
+def shift_label(shift: Shift, *, with_rotation: bool = False) -> str:
+    """A holiday shift as people name it: "Christmas Day, Fri 25 Dec 2026"."""
+    label = f"{shift.holiday_name}, {shift.date:%a %d %b %Y}"
+    return f"{label} ({shift.rotation.name})" if with_rotation else label
+
+
+def future_holidays(now: datetime):
+    """Holiday shifts that have not started yet: the only ones a trade may move."""
+    return Shift.objects.holidays().filter(start__gt=now).select_related("rotation").order_by("date", "rotation_id")
+
+
+class HolidayTradeForm(forms.Form):
+    """A member offers one of their future holiday shifts to a colleague, for one of theirs or for nothing.
+
+    The menus list only what can be traded, but any shift or member is accepted here: the trade
+    service decides, so a form and the API refuse the same things with the same words.
+    """
+
+    shift = forms.ModelChoiceField(
+        queryset=Shift.objects.select_related("member", "rotation"),
+        label="Your holiday shift",
+        help_text="One of your holidays that has not started yet.",
+        error_messages={"invalid_choice": "That shift does not exist any more; choose another."},
+    )
+    counterparty = UsernameChoiceField(
+        queryset=TeamMember.objects.select_related("user"),
+        label="Colleague",
+        help_text="An active member of the team.",
+    )
+    counterparty_shift = forms.ModelChoiceField(
+        queryset=Shift.objects.select_related("member", "rotation"),
+        required=False,
+        label="In exchange for",
+        help_text="One of the colleague’s future holidays, or none: then you give yours away.",
+        error_messages={"invalid_choice": "That shift does not exist any more; choose another."},
+    )
+    message = forms.CharField(
+        required=False,
+        label="Message (optional)",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+    )
+    confirm = forms.BooleanField(required=False, label="I understand, send it anyway")
+    # Which trade the confirmation was given for: a changed trade must be confirmed again.
+    confirmed_for = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, member: TeamMember, now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        self.warning = ""
+        upcoming = list(future_holidays(now).filter(member__active=True).select_related("member__user"))
+        several = len({shift.rotation_id for shift in upcoming}) > 1
+        self.colleague_holidays: dict[str, list[tuple[int, str]]] = {}
+        for shift in upcoming:
+            if shift.member_id != member.pk:
+                self.colleague_holidays.setdefault(shift.member.username, []).append(
+                    (shift.pk, shift_label(shift, with_rotation=several))
+                )
+        self.colleagues = list(TeamMember.objects.active().exclude(pk=member.pk).select_related("user"))
+
+        # Only the menus are narrowed to what can be traded; see the class docstring.
+        mine = [(s.pk, shift_label(s, with_rotation=several)) for s in upcoming if s.member_id == member.pk]
+        self.fields["shift"].widget.choices = [("", "Choose one of your holidays"), *mine]
+        self.fields["counterparty"].widget.choices = [
+            ("", "Choose a colleague"),
+            *((m.username, f"{m.name} ({m.username})") for m in self.colleagues),
+        ]
+        self.fields["counterparty_shift"].widget.choices = [
+            ("", "None: give it away"),
+            *self.counterparty_holidays,
+        ]
+        self.has_own_holidays = bool(mine)
+
+    @property
+    def chosen_username(self) -> str:
+        """The colleague picked so far (submitted, or given as the starting value), whose holidays are offered."""
+        value = self.data.get("counterparty") if self.is_bound else self.initial.get("counterparty")
+        return value.username if isinstance(value, TeamMember) else str(value or "")
+
+    @property
+    def chosen_colleague(self) -> TeamMember | None:
+        return next((m for m in self.colleagues if m.username == self.chosen_username), None)
+
+    @property
+    def counterparty_holidays(self) -> list[tuple[int, str]]:
+        return self.colleague_holidays.get(self.chosen_username, [])
+
+    def clean(self):
+        cleaned = super().clean()
+        shift, counterparty, other = (cleaned.get(name) for name in ("shift", "counterparty", "counterparty_shift"))
+        # What a confirmation is tied to: the offered shift, the colleague and the shift asked for.
+        self.trade_key = ":".join(
+            [
+                str(shift.pk) if shift else "",
+                counterparty.username if counterparty else "",
+                str(other.pk) if other else "",
+            ]
+        )
+        return cleaned
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Ticked, and for this very trade (not one the requester changed after reading the warning)."""
+        return bool(self.cleaned_data.get("confirm")) and self.cleaned_data.get("confirmed_for") == self.trade_key
+
+    def ask_confirmation(self, warning: str) -> None:
+        """The trade breaks the holiday window: show why, and ask for the box to be ticked for this trade."""
+        seen_before = bool(self.cleaned_data.get("confirmed_for"))
+        changed = seen_before and self.cleaned_data.get("confirmed_for") != self.trade_key
+        self.warning = warning
+        # Re-rendered from the data: record which trade is being confirmed, and untick a stale confirmation.
+        self.data = self.data.copy()
+        self.data["confirmed_for"] = self.trade_key
+        if changed:
+            self.data.pop("confirm", None)
+            self.add_error("confirm", "You changed the trade: read the new warning, then tick the box again.")
+        elif seen_before:
+            self.add_error("confirm", "Tick this box to send the trade despite the warning, or change the trade.")
+        # The box is described by the warning it confirms, and by its own error when there is one.
+        described_by = ["trade-warning"] + ([f"{self['confirm'].auto_id}_error"] if "confirm" in self.errors else [])
+        self.fields["confirm"].widget.attrs.update({"required": True, "aria-describedby": " ".join(described_by)})
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A `TradeError`'s messages next to the fields they name (the trade's status above the form)."""
+        for name, problems in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, problems)

@@ -7,4 +7,9 @@ urlpatterns = [
     path("oncall/", views.OnCallCalendarView.as_view(), name="calendar"),
     path("oncall/holidays/", views.HolidayMatrixView.as_view(), name="holidays"),
     path("oncall/members/<str:username>/offboard/", views.MemberOffboardView.as_view(), name="member-offboard"),
+    path("trades/", views.HolidayTradeListView.as_view(), name="trade-list"),
+    path("trades/new/", views.HolidayTradeCreateView.as_view(), name="trade-new"),
+    path("trades/<int:pk>/accept/", views.HolidayTradeAnswerView.as_view(action="accept"), name="trade-accept"),
+    path("trades/<int:pk>/decline/", views.HolidayTradeAnswerView.as_view(action="decline"), name="trade-decline"),
+    path("trades/<int:pk>/cancel/", views.HolidayTradeAnswerView.as_view(action="cancel"), name="trade-cancel"),
 ]

@@ -4,21 +4,23 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from . import services
+from .choices import TradeStatus
+from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
-from .forms import CalendarMonthForm, HolidayYearsForm, MemberOffboardForm
-from .models import HolidayRecord, Rotation, RotationMembership, Shift, TeamMember
+from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
+from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .permissions import is_manager
 
 # "My upcoming shifts" looks this far ahead and lists at most this many runs of days.
@@ -377,3 +379,150 @@ class MemberOffboardView(UserPassesTestMixin, FormView):
             self.request, f"{self.member.name} leaves the rotation on {data['effective_date']:%d %B %Y}; {who}."
         )
         return HttpResponseRedirect(reverse("oncall:calendar"))
+
+
+# --- holiday trades ------------------------------------------------------------------------------
+
+NOT_ON_THE_TEAM = "Only team members trade holiday shifts, and this account is not on the team."
+
+
+def acting_member(user) -> TeamMember | None:
+    """The team member behind a signed-in user; None for an account that is not on the team (e.g. staff)."""
+    return getattr(user, "team_member", None)
+
+
+def holiday_trades():
+    """Trades with everything a list shows about them, in one query."""
+    return HolidayTrade.objects.select_related(
+        "shift__rotation", "counterparty_shift__rotation", "requested_by__user", "counterparty__user"
+    )
+
+
+class HolidayTradeListView(TemplateView):
+    """`/trades/`: offers waiting for my answer, my own open offers, and my decided trades, newest first."""
+
+    template_name = "oncall/trade_list.html"
+
+    def get_context_data(self, **kwargs):
+        me = acting_member(self.request.user)
+        trades = list(holiday_trades().filter(Q(requested_by=me) | Q(counterparty=me))) if me else []
+        pending = [trade for trade in trades if trade.status == TradeStatus.PENDING]
+        decided = [trade for trade in trades if trade.status != TradeStatus.PENDING]
+        return super().get_context_data(
+            me=me,
+            incoming=[trade for trade in pending if trade.counterparty_id == me.pk],
+            outgoing=[trade for trade in pending if trade.requested_by_id == me.pk],
+            history=sorted(decided, key=lambda trade: (trade.decided_at, trade.pk), reverse=True),
+            **kwargs,
+        )
+
+
+class HolidayTradeCreateView(FormView):
+    """`/trades/new/`: offer one of my future holiday shifts to a colleague, as a swap or a give-away.
+
+    Without JavaScript it takes two steps: "Show their holidays" re-displays the form with the chosen
+    colleague's holidays, keeping what was entered. A trade that breaks the holiday window comes back
+    with the warning and a box to tick before it is sent.
+    """
+
+    template_name = "oncall/trade_form.html"
+    form_class = HolidayTradeForm
+    CHOOSE_COLLEAGUE = "colleague"
+
+    @cached_property
+    def member(self) -> TeamMember | None:
+        return acting_member(self.request.user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.member is None:
+            if request.method == "POST":
+                raise PermissionDenied(NOT_ON_THE_TEAM)
+            return self.render_to_response({"me": None})
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def choosing_colleague(self) -> bool:
+        return self.request.method == "POST" and self.request.POST.get("step") == self.CHOOSE_COLLEAGUE
+
+    def get_initial(self) -> dict:
+        # A link may pick the shift or the colleague (`?shift=12&counterparty=bob.dylan`).
+        source = self.request.POST if self.choosing_colleague else self.request.GET
+        fields = ("shift", "counterparty", "counterparty_shift", "message")
+        return {name: source[name] for name in fields if name in source}
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "member": self.member, "now": timezone.now()}
+        if self.choosing_colleague:
+            # Not a submission yet: show the colleague's holidays without complaining about empty fields.
+            kwargs.pop("data", None)
+            kwargs.pop("files", None)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(me=self.member, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.choosing_colleague:
+            return self.render_to_response(self.get_context_data())
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            trade = services.holiday_trade_request(
+                requester=self.member,
+                shift=data["shift"],
+                counterparty=data["counterparty"],
+                counterparty_shift=data["counterparty_shift"],
+                message=data["message"],
+                confirmed=form.is_confirmed,
+            )
+        except TradeNeedsConfirmation as needs:
+            form.ask_confirmation(needs.warning)
+            return self.form_invalid(form)
+        except TradeError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Your offer of {shift_label(trade.shift)} went to {trade.counterparty.name}; "
+            "they are emailed and answer it on their Trades page.",
+        )
+        return HttpResponseRedirect(reverse("oncall:trade-list"))
+
+
+def trade_answered(trade: HolidayTrade, action: str) -> str:
+    """What the person who just acted on a trade is told."""
+    offer = shift_label(trade.shift)
+    if action == "accept":
+        swap = f"; {trade.requested_by.name} holds {shift_label(trade.counterparty_shift)}" if trade.is_swap else ""
+        return f"Trade done: you hold {offer}{swap}."
+    if action == "decline":
+        return f"You declined {trade.requested_by.name}’s offer of {offer}."
+    return f"You withdrew your offer of {offer} to {trade.counterparty.name}."
+
+
+class HolidayTradeAnswerView(View):
+    """POST `/trades/<id>/accept/`, `decline/` or `cancel/`: the service decides who may; then back to the list."""
+
+    http_method_names = ["post"]
+    action = ""  # accept, decline or cancel: set in the URLconf
+    answers = {
+        "accept": services.holiday_trade_accept,
+        "decline": services.holiday_trade_decline,
+        "cancel": services.holiday_trade_cancel,
+    }
+
+    def post(self, request, pk: int):
+        member = acting_member(request.user)
+        if member is None:
+            raise PermissionDenied(NOT_ON_THE_TEAM)
+        try:
+            trade = self.answers[self.action](trade_id=pk, member=member)
+        except HolidayTrade.DoesNotExist as error:
+            raise Http404("No such trade.") from error
+        except TradeError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, trade_answered(trade, self.action))
+        return HttpResponseRedirect(reverse("oncall:trade-list"))

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from oncall import services
 from oncall.forms import FIRST_YEAR, LAST_YEAR
-from oncall.models import Rotation, Shift, TeamMember
+from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
 from oncall.tasks import generate_rotation
 
 
@@ -181,3 +181,41 @@ class MemberOffboardSerializer(serializers.Serializer):
     successor = serializers.PrimaryKeyRelatedField(
         queryset=TeamMember.objects.all(), required=False, allow_null=True, help_text="The successor's member id."
     )
+
+
+class HolidayTradeSerializer(serializers.ModelSerializer):
+    """A holiday trade; a member POSTs `shift`, `counterparty` (username), optional `counterparty_shift` and `message`.
+
+    Any shift id is accepted here: the trade service says why a shift cannot be traded (a regular
+    one, someone else's, one already started), in the same words as the form.
+    """
+
+    shift = serializers.PrimaryKeyRelatedField(queryset=Shift.objects.all(), help_text="The offered shift's id.")
+    counterparty = MemberUsernameField(
+        queryset=TeamMember.objects.select_related("user"), help_text="The colleague's username, e.g. `bob.dylan`."
+    )
+    counterparty_shift = serializers.PrimaryKeyRelatedField(
+        queryset=Shift.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The id of the counterparty's holiday shift asked for in exchange; null for a give-away.",
+    )
+    requested_by = MemberUsernameField(read_only=True)
+
+    class Meta:
+        model = HolidayTrade
+        fields = [
+            "id",
+            "shift",
+            "counterparty",
+            "counterparty_shift",
+            "requested_by",
+            "status",
+            "message",
+            "warning",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = ["status", "warning", "created_at", "decided_at"]
+        # No validator from the one-pending-trade constraint: the service names the shift and says what to do.
+        validators = []

@@ -1,6 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import HolidayViewSet, OnCallNowViewSet, RotationViewSet, ShiftViewSet, TeamMemberViewSet
+from .views import (
+    HolidayTradeViewSet,
+    HolidayViewSet,
+    OnCallNowViewSet,
+    RotationViewSet,
+    ShiftViewSet,
+    TeamMemberViewSet,
+)
 
 router = SimpleRouter(use_regex_path=False)
 router.register("members", TeamMemberViewSet, basename="member")
@@ -8,5 +15,6 @@ router.register("rotations", RotationViewSet, basename="rotation")
 router.register("shifts", ShiftViewSet, basename="shift")
 router.register("oncall/now", OnCallNowViewSet, basename="oncall-now")
 router.register("holidays", HolidayViewSet, basename="holiday")
+router.register("trades", HolidayTradeViewSet, basename="trade")
 
 urlpatterns = router.urls

@@ -1,17 +1,23 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from oncall import services
 from oncall.filtersets import ShiftFilterSet
-from oncall.models import Rotation, Shift, TeamMember
-from oncall.views import current_order, on_call_now
+from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
+from oncall.permissions import SignedInPerson, is_manager
+from oncall.views import NOT_ON_THE_TEAM, acting_member, current_order, holiday_trades, on_call_now
 
 from .serializers import (
     HolidayQuerySerializer,
     HolidaySerializer,
+    HolidayTradeSerializer,
     MemberOffboardSerializer,
     OnCallSerializer,
     RotationSerializer,
@@ -95,3 +101,74 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[OpenApiParameter("year", int, description="Default: this year.")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+class OnTheTeamToTrade(BasePermission):
+    """Offering and answering trades needs a team member behind the account; reading does not."""
+
+    message = NOT_ON_THE_TEAM
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or acting_member(request.user) is not None
+
+
+class HolidayTradeViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Holiday trades, newest first: a member sees those they requested or were offered; managers and staff all.
+
+    A member POSTs one of their own future holiday shifts; a trade that breaks the holiday window is
+    created all the same and says why in `warning`. Only the counterparty accepts or declines, only the
+    requester cancels: answering is personal, so managers cannot answer for others either.
+    """
+
+    queryset = holiday_trades()
+    serializer_class = HolidayTradeSerializer
+    permission_classes = [SignedInPerson, OnTheTeamToTrade]
+    filterset_fields = ["status"]
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if is_manager(self.request.user):
+            return queryset
+        member = acting_member(self.request.user)
+        if member is None:
+            return queryset.none()
+        return queryset.filter(Q(requested_by=member) | Q(counterparty=member))
+
+    def perform_create(self, serializer):
+        with field_errors():
+            trade = services.holiday_trade_request(
+                requester=acting_member(self.request.user), confirmed=True, **serializer.validated_data
+            )
+        serializer.instance = holiday_trades().get(pk=trade.pk)
+
+    def answer(self, service, pk: str) -> Response:
+        """Run one trade service as the caller; the service decides whether the caller may."""
+        try:
+            with field_errors():
+                trade = service(trade_id=int(pk), member=acting_member(self.request.user))
+        except HolidayTrade.DoesNotExist as error:
+            raise NotFound("No such trade.") from error
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        return Response(self.get_serializer(holiday_trades().get(pk=trade.pk)).data)
+
+    @extend_schema(request=None, responses=HolidayTradeSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """The counterparty accepts: the shifts change hands at once, after everything is checked again."""
+        return self.answer(services.holiday_trade_accept, pk)
+
+    @extend_schema(request=None, responses=HolidayTradeSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """The counterparty declines; the requester is emailed."""
+        return self.answer(services.holiday_trade_decline, pk)
+
+    @extend_schema(request=None, responses=HolidayTradeSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """The requester withdraws a pending trade; the counterparty is emailed."""
+        return self.answer(services.holiday_trade_cancel, pk)
