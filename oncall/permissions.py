@@ -1,5 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+NOT_ON_THE_TEAM = "Only team members trade holiday shifts, and this account is not on the team."
+
 # Users in this group are pipelines (Airflow, Data Factory, Spark jobs) with a token: they may post
 # runs and nothing else.
 SERVICE_GROUP = "pipeline-services"
@@ -53,3 +55,12 @@ class PostRunsOrRead(BasePermission):
         if is_service_account(user):
             return request.method == "POST"
         return request.method in SAFE_METHODS or is_manager(user)
+
+
+class OnTheTeamToTrade(BasePermission):
+    """Offering and answering trades needs a team member behind the account; reading does not."""
+
+    message = NOT_ON_THE_TEAM
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or acting_member(request.user) is not None

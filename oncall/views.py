@@ -1,13 +1,12 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,8 +19,9 @@ from .choices import TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
 from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
-from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from .permissions import is_manager
+from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
+from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
+from .selectors import current_order, holiday_trades
 
 # "My upcoming shifts" looks this far ahead and lists at most this many runs of days.
 UPCOMING_DAYS = 120
@@ -29,37 +29,6 @@ UPCOMING_RUNS = 8
 
 
 # --- who is on call ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OnCall:
-    """A rotation's shift now, and the next shift that hands it to somebody else."""
-
-    rotation: Rotation
-    current: Shift | None
-    next: Shift | None
-
-
-def on_call_now(now: datetime) -> list[OnCall]:
-    """Each rotation's current shift and next handoff, in two queries however many rotations there are."""
-    covering = Shift.objects.covering(now).filter(rotation=OuterRef("pk"))
-    rotations = list(
-        Rotation.objects.annotate(
-            current_shift_id=Subquery(covering.values("pk")[:1]),
-            current_member_id=Subquery(covering.values("member_id")[:1]),
-        ).annotate(
-            next_shift_id=Subquery(
-                Shift.objects.filter(rotation=OuterRef("pk"), start__gt=now)
-                # Member ids start at 1, so 0 means "no current shift": then any later shift is next.
-                .exclude(member_id=Coalesce(OuterRef("current_member_id"), Value(0)))
-                .order_by("start")
-                .values("pk")[:1]
-            )
-        )
-    )
-    wanted = {r.current_shift_id for r in rotations} | {r.next_shift_id for r in rotations}
-    shifts = Shift.objects.select_related("member__user").in_bulk(wanted - {None})
-    return [OnCall(r, shifts.get(r.current_shift_id), shifts.get(r.next_shift_id)) for r in rotations]
 
 
 # --- month calendar ------------------------------------------------------------------------------
@@ -135,17 +104,6 @@ def month_grid(
             week.append(CalendarDay(day, day.month == first.month, day == today, by_day[day], holidays.get(day, [])))
         weeks.append(week)
     return weeks
-
-
-def current_order() -> Prefetch:
-    """A rotation's current memberships, first position first, as `rotation.current_memberships`."""
-    return Prefetch(
-        "memberships",
-        queryset=RotationMembership.objects.filter(ends_on__isnull=True)
-        .select_related("member__user")
-        .order_by("position"),
-        to_attr="current_memberships",
-    )
 
 
 class OnCallCalendarView(TemplateView):
@@ -382,20 +340,6 @@ class MemberOffboardView(UserPassesTestMixin, FormView):
 
 
 # --- holiday trades ------------------------------------------------------------------------------
-
-NOT_ON_THE_TEAM = "Only team members trade holiday shifts, and this account is not on the team."
-
-
-def acting_member(user) -> TeamMember | None:
-    """The team member behind a signed-in user; None for an account that is not on the team (e.g. staff)."""
-    return getattr(user, "team_member", None)
-
-
-def holiday_trades():
-    """Trades with everything a list shows about them, in one query."""
-    return HolidayTrade.objects.select_related(
-        "shift__rotation", "counterparty_shift__rotation", "requested_by__user", "counterparty__user"
-    )
 
 
 class HolidayTradeListView(TemplateView):

@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 from incidents.models import Incident
 from incidents.services import delivery_board
 from oncall.models import TeamMember
-from oncall.views import on_call_now
+from oncall.selectors import on_call_now
 
 
 class HomeView(TemplateView):

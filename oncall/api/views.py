@@ -5,14 +5,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from oncall import services
 from oncall.filtersets import ShiftFilterSet
 from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
-from oncall.permissions import SignedInPerson, is_manager
-from oncall.views import NOT_ON_THE_TEAM, acting_member, current_order, holiday_trades, on_call_now
+from oncall.permissions import OnTheTeamToTrade, SignedInPerson, acting_member, is_manager
+from oncall.selectors import current_order, holiday_trades, on_call_now
 
 from .serializers import (
     HolidayQuerySerializer,
@@ -101,15 +100,6 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[OpenApiParameter("year", int, description="Default: this year.")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-
-
-class OnTheTeamToTrade(BasePermission):
-    """Offering and answering trades needs a team member behind the account; reading does not."""
-
-    message = NOT_ON_THE_TEAM
-
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS or acting_member(request.user) is not None
 
 
 class HolidayTradeViewSet(
