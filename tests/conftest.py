@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from tests.oncall.factories import TeamMemberFactory
 
@@ -39,4 +40,20 @@ def member_client(client, member):
 @pytest.fixture
 def manager_client(client, manager):
     client.force_login(manager.user)
+    return client
+
+
+@pytest.fixture
+def api(member):
+    """An API client signed in as an ordinary member."""
+    client = APIClient()
+    client.force_authenticate(member.user)
+    return client
+
+
+@pytest.fixture
+def manager_api(manager):
+    """An API client signed in as a team leader."""
+    client = APIClient()
+    client.force_authenticate(manager.user)
     return client

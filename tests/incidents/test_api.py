@@ -23,20 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(member):
-    client = APIClient()
-    client.force_authenticate(member.user)
-    return client
-
-
-@pytest.fixture
-def manager_api(manager):
-    client = APIClient()
-    client.force_authenticate(manager.user)
-    return client
-
-
-@pytest.fixture
 def on_call_team():
     """A two-person rotation with shifts from last week through the next fortnight."""
     today = timezone.localdate()

@@ -63,7 +63,10 @@ def test_opening_an_incident_assigns_the_on_call_member_and_tells_everyone_downs
     on_call = rotation.shifts.covering(detected).get().member
     with django_capture_on_commit_callbacks(execute=True):
         incident = incident_open(
-            pipeline=upstream, title="Sales file has no header", severity="critical", detected_at=detected,
+            pipeline=upstream,
+            title="Sales file has no header",
+            severity="critical",
+            detected_at=detected,
             now=detected + timedelta(minutes=5),
         )
     assert incident.assignee == on_call
@@ -93,7 +96,9 @@ def test_steps_record_times_people_and_refuse_bad_times(on_call_team):
         incident_step(incident_id=incident.pk, step="acknowledge", member=a, at=now + timedelta(minutes=1), now=now)
     assert "future" in error.value.message_dict["at"][0]
     with pytest.raises(IncidentStepError):
-        incident_step(incident_id=incident.pk, step="acknowledge", member=a, at=WEDNESDAY - timedelta(minutes=1), now=now)
+        incident_step(
+            incident_id=incident.pk, step="acknowledge", member=a, at=WEDNESDAY - timedelta(minutes=1), now=now
+        )
     incident_step(incident_id=incident.pk, step="acknowledge", member=a, at=WEDNESDAY + timedelta(minutes=3), now=now)
     with pytest.raises(IncidentStepError):
         incident_step(incident_id=incident.pk, step="mitigate", member=b, at=WEDNESDAY + timedelta(minutes=2), now=now)

@@ -21,20 +21,6 @@ def frozen_now(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
 
-@pytest.fixture
-def api(member):
-    client = APIClient()
-    client.force_authenticate(member.user)
-    return client
-
-
-@pytest.fixture
-def manager_api(manager):
-    client = APIClient()
-    client.force_authenticate(manager.user)
-    return client
-
-
 def team_rotation(size=4, *, until=date(2027, 1, 31), **fields):
     rotation = RotationFactory(start_date=date(2026, 11, 23), **fields)
     members = [TeamMemberFactory() for _ in range(size)]

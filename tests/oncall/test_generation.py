@@ -119,7 +119,9 @@ def test_new_york_rotation_has_23_and_25_hour_shifts_without_gaps():
     shifts = list(rotation.shifts.filter(date__year=2027).order_by("date"))
     lengths = Counter((s.end - s.start) for s in shifts)
     assert lengths == {timedelta(hours=24): 363, timedelta(hours=23): 1, timedelta(hours=25): 1}
-    assert rotation.shifts.get(date=date(2027, 3, 14)).end - rotation.shifts.get(date=date(2027, 3, 14)).start == timedelta(hours=23)
+    assert rotation.shifts.get(date=date(2027, 3, 14)).end - rotation.shifts.get(
+        date=date(2027, 3, 14)
+    ).start == timedelta(hours=23)
     for shift, following in zip(shifts, shifts[1:], strict=False):
         assert shift.end == following.start
         assert shift.start.astimezone(rotation.tz).hour == 0

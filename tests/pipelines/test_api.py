@@ -10,20 +10,6 @@ from tests.pipelines.factories import PipelineFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(member):
-    client = APIClient()
-    client.force_authenticate(member.user)
-    return client
-
-
-@pytest.fixture
-def manager_api(manager):
-    client = APIClient()
-    client.force_authenticate(manager.user)
-    return client
-
-
 def test_pipelines_api_lists_owners_team_and_dependencies_by_slug(api, imported_seed):
     response = api.get("/api/pipelines/unit-level-profit-pipeline-for-experiments/")
     assert response.status_code == 200

@@ -38,7 +38,9 @@ def service():
 
 
 def test_service_token_posts_a_run_and_a_resent_run_updates_it(service, pipeline):
-    first = service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug, "status": "running", "finished_at": None}, format="json")
+    first = service.post(
+        "/api/runs/", {**RUN, "pipeline": pipeline.slug, "status": "running", "finished_at": None}, format="json"
+    )
     assert first.status_code == 201, first.json()
     again = service.post("/api/runs/", {**RUN, "pipeline": pipeline.slug}, format="json")
     assert again.status_code == 200, again.json()
@@ -78,7 +80,9 @@ def test_a_bad_resend_leaves_the_stored_run_as_it_was(service, pipeline):
 def test_service_token_may_only_post_runs(service, pipeline):
     for path in ("/api/runs/", "/api/pipelines/", "/api/members/", f"/api/pipelines/{pipeline.slug}/"):
         assert service.get(path).status_code == 403, path
-    assert service.patch(f"/api/pipelines/{pipeline.slug}/", {"schedule": "0 1 * * *"}, format="json").status_code == 403
+    assert (
+        service.patch(f"/api/pipelines/{pipeline.slug}/", {"schedule": "0 1 * * *"}, format="json").status_code == 403
+    )
 
 
 def test_people_read_runs_and_only_managers_post_by_hand(member, manager, pipeline):
@@ -97,7 +101,9 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     client = APIClient()
     client.force_authenticate(member.user)
     for i in range(3):
-        Run.objects.create(pipeline=pipeline, external_id=f"r{i}", scheduled_for=f"2026-11-2{i}T06:00:00Z", status="success")
+        Run.objects.create(
+            pipeline=pipeline, external_id=f"r{i}", scheduled_for=f"2026-11-2{i}T06:00:00Z", status="success"
+        )
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
     assert body["count"] == 3
