@@ -479,6 +479,11 @@ def _enqueue_generation(rotation_id: int) -> None:
     generate_rotation.delay(rotation_id)
 
 
+def rotation_regenerate_after_commit(*, rotation_id: int) -> None:
+    """Queue the rotation's regeneration once the current change is committed (and only if it is)."""
+    transaction.on_commit(lambda: _enqueue_generation(rotation_id))
+
+
 # --- holiday trades ------------------------------------------------------------------------------
 
 
