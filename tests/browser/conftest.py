@@ -3,40 +3,9 @@
 Run with the rest of the suite; without Chromium (or Playwright) they are skipped and say why.
 """
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
-
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# No sandbox inside containers; nothing fetched behind the test's back.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(autouse=True)
-def allow_database_under_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls beside one."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def chromium_browser() -> Iterator:
-    """The system Chromium, started for one test and closed after it."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: browser test skipped")
-    if not os.access(CHROMIUM_PATH, os.X_OK):
-        pytest.skip(
-            f"no Chromium at {CHROMIUM_PATH}: browser test skipped (apt-get install chromium, or set CHROMIUM_PATH)"
-        )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import csv
 import io
 import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -346,29 +345,22 @@ def test_sla_nav_link_marks_the_sla_pages(member_client, november):
 
 
 @pytest.fixture
-def browser_page(live_server, member):
+def browser_page(live_server, member, chromium_browser):
     """A signed-in member's page in the system Chromium."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no system Chromium")
     client = Client()
     client.force_login(member.user)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        # The printable width of A4 portrait at 96 dpi: the page asks for landscape, but fits either way.
-        context = browser.new_context(viewport={"width": 720, "height": 720})
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-        yield context.new_page()
-        browser.close()
+    # The printable width of A4 portrait at 96 dpi: the page asks for landscape, but fits either way.
+    context = chromium_browser.new_context(viewport={"width": 720, "height": 720})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page()
 
 
 @pytest.fixture
@@ -396,9 +388,7 @@ def test_sla_month_prints_without_navigation_and_with_charts(live_server, printe
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_sla_job_page_follows_the_job_until_it_is_done(live_server, browser_page, stored_eager_results, monkeypatch):
-    # Playwright's sync API runs an event loop here; the worker's write below is plain sync ORM code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_sla_job_page_follows_the_job_until_it_is_done(live_server, browser_page, stored_eager_results):
     task_id = "6f1c1a52-0000-4000-8000-000000000003"
     page = browser_page
     page.goto(f"{live_server.url}/sla/jobs/{task_id}/?month=2026-11")

@@ -1,7 +1,6 @@
 """On-call pages: who is on call, the month calendar, the holiday matrix and offboarding."""
 
 import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -395,11 +394,7 @@ def test_nav_links_to_on_call_and_holidays(member_client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_handoff_times_are_shown_in_the_browsers_own_zone(live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no system Chromium")
+def test_handoff_times_are_shown_in_the_browsers_own_zone(live_server, chromium_browser):
     ada, bob = TeamMemberFactory(name="Ada Lovelace"), TeamMemberFactory(name="Bob Dylan")
     rotation = RotationFactory(name="Data platform", time_zone="Europe/Berlin")
     ShiftFactory(rotation=rotation, member=ada, date=date(2026, 11, 25))
@@ -407,15 +402,12 @@ def test_handoff_times_are_shown_in_the_browsers_own_zone(live_server):
     client = Client()
     client.force_login(ada.user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        context = browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-        page = context.new_page()
-        page.goto(f"{live_server.url}/")
-        handoff = page.locator("table.on-call tbody tr td").nth(2).locator("time[data-local]")
-        text, title = handoff.inner_text(), handoff.get_attribute("title")
-        browser.close()
+    context = chromium_browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    handoff = page.locator("table.on-call tbody tr td").nth(2).locator("time[data-local]")
+    text, title = handoff.inner_text(), handoff.get_attribute("title")
     # Bob takes over at midnight in Berlin, which is 15:00 the day before in California.
     assert "Nov 25" in text and "03:00 PM" in text and "PST" in text
     assert title == "Thu 26 Nov 2026, 00:00 CET"  # the rotation's own time stays as the tooltip
