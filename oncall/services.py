@@ -766,3 +766,21 @@ def on_call_at(instant: datetime) -> TeamMember | None:
         return None
     shift = rotation.shifts.covering(instant).select_related("member").first()
     return shift.member if shift else None
+
+
+@transaction.atomic
+def rotation_save(*, rotation: Rotation | None, values: dict, members: list[TeamMember] | None = None) -> Rotation:
+    """Create a rotation or change its settings and, when given, its order; regenerates after commit.
+
+    Raises ValidationError (by field) for a time zone or holiday country the libraries do not know.
+    """
+    rotation = rotation or Rotation()
+    created = rotation.pk is None
+    changed = assign_changed_fields(rotation, values)
+    if created or changed:
+        rotation.full_clean()
+        rotation.save()
+    reordered = members is not None and rotation_set_order(rotation=rotation, members=members)
+    if (created or changed) and not reordered:  # a new order regenerates by itself
+        rotation_regenerate_after_commit(rotation_id=rotation.pk)
+    return rotation

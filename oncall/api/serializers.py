@@ -2,7 +2,6 @@ import copy
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,7 +9,6 @@ from rest_framework import serializers
 from oncall import services
 from oncall.forms import FIRST_YEAR, LAST_YEAR
 from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
-from oncall.tasks import generate_rotation
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -98,27 +96,15 @@ class RotationSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(error.message_dict) from error
         return attrs
 
-    @transaction.atomic
     def create(self, validated_data: dict) -> Rotation:
         members = validated_data.pop("order", [])
-        rotation = Rotation(**validated_data)
         with field_errors():
-            rotation.full_clean()
-            rotation.save()
-            services.rotation_set_order(rotation=rotation, members=members)
-        return rotation
+            return services.rotation_save(rotation=None, values=validated_data, members=members)
 
-    @transaction.atomic
     def update(self, rotation: Rotation, validated_data: dict) -> Rotation:
         members = validated_data.pop("order", None)
         with field_errors():
-            changed = services.assign_changed_fields(rotation, validated_data)
-            if changed:
-                rotation.full_clean()
-                rotation.save()
-            reordered = members is not None and services.rotation_set_order(rotation=rotation, members=members)
-        if changed and not reordered:  # a new order regenerates by itself
-            transaction.on_commit(lambda: generate_rotation.delay(rotation.pk))
+            rotation = services.rotation_save(rotation=rotation, values=validated_data, members=members)
         rotation.__dict__.pop("current_memberships", None)  # the order may have changed: read it again
         return rotation
 
