@@ -106,8 +106,8 @@ def dashboard_queries(client: Client) -> int:
 
 def main() -> int:
     if connection.vendor != "postgresql":
-        print("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
-        return 2
+        print("Skipped: this benchmark measures PostgreSQL; set DATABASE_URL=postgres://…")
+        return 0
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
