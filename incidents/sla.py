@@ -26,7 +26,7 @@ pipeline with the same schedule.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -342,29 +342,53 @@ def availability(
       error_budget_left = error_budget - failures, negative when overspent.
     """
     month_times = frozenset(occurrences)
-    attempts: dict[datetime, list[RunFact]] = {}
+    succeeded: set[datetime] = set()
+    attempts: dict[datetime, list[tuple[int, RunStatus]]] = {}
     unmatched: list[RunRef] = []
     for run in runs:
         if run.scheduled_for in month_times:
-            attempts.setdefault(run.scheduled_for, []).append(run)
+            if run.status == SUCCESS:
+                succeeded.add(run.scheduled_for)
+            attempts.setdefault(run.scheduled_for, []).append((run.id, run.status))
         elif start <= run.scheduled_for < end:
             unmatched.append(RunRef(run.id, run.external_id, run.scheduled_for))
+    return availability_from_facts(
+        occurrences=occurrences, succeeded=succeeded, attempts=attempts, unmatched=unmatched, now=now, policy=policy
+    )
 
+
+def availability_from_facts(
+    *,
+    occurrences: Sequence[datetime],
+    succeeded: Collection[datetime],
+    attempts: Mapping[datetime, Sequence[tuple[int, RunStatus]]],
+    unmatched: Iterable[RunRef],
+    now: datetime,
+    policy: SlaPolicy,
+) -> Availability:
+    """`availability` from what its rules read of the runs rather than the runs themselves.
+
+    * `succeeded`: the `scheduled_for` times with a successful run (times that are not
+      occurrences are ignored).
+    * `attempts`: (run id, status) of the runs per `scheduled_for`, in the order to list them;
+      only read for due occurrences missing from `succeeded`, where every run is a failed or
+      running attempt, so it may hold just the runs that did not succeed.
+    * `unmatched`: the runs scheduled in the month at a time that is no occurrence.
+    """
     scheduled = 0
     failed: list[FailedOccurrence] = []
     for moment in occurrences:
         if moment >= now:
             continue
         scheduled += 1
+        if moment in succeeded:
+            continue
         tries = attempts.get(moment)
         if not tries:
             failed.append(FailedOccurrence(moment, "missing"))
             continue
-        statuses = {run.status for run in tries}
-        if SUCCESS in statuses:
-            continue
-        kind: FailureKind = "running" if "running" in statuses else "failed"
-        failed.append(FailedOccurrence(moment, kind, tuple(run.id for run in tries)))
+        kind: FailureKind = "running" if any(status == "running" for _, status in tries) else "failed"
+        failed.append(FailedOccurrence(moment, kind, tuple(run_id for run_id, _ in tries)))
 
     successful = scheduled - len(failed)
     target = Decimal(policy.availability_target)
@@ -375,7 +399,6 @@ def availability(
     # scheduled x (100 - target) is an exact Decimal product; dividing by 100 only shifts the
     # exponent, so the floor is exact (30 x 0.5 / 100 = 0.15 -> 0, 200 x 0.5 / 100 = 1.00 -> 1).
     budget = int((scheduled * (_HUNDRED - target) / _HUNDRED).to_integral_value(rounding=ROUND_FLOOR))
-    unmatched.sort(key=lambda ref: (ref.scheduled_for, ref.run_id))
     return Availability(
         scheduled_runs=scheduled,
         successful_runs=successful,
@@ -384,7 +407,7 @@ def availability(
         error_budget=budget,
         error_budget_left=budget - len(failed),
         failed_occurrences=tuple(failed),
-        unmatched_runs=tuple(unmatched),
+        unmatched_runs=tuple(sorted(unmatched, key=lambda ref: (ref.scheduled_for, ref.run_id))),
     )
 
 
@@ -432,6 +455,19 @@ def timeliness(
     * A needed notice is uncommunicated unless the day is in `notice_days`.
     * timeliness_ok: no late business day; uncommunicated delays are reported, not folded in.
     """
+    return timeliness_from_deliveries(
+        earliest=earliest_deliveries(runs),
+        start=start,
+        end=end,
+        holidays=holidays,
+        notice_days=notice_days,
+        now=now,
+        policy=policy,
+    )
+
+
+def earliest_deliveries(runs: Iterable[RunFact]) -> dict[date, datetime]:
+    """Per UTC date of `scheduled_for`, the earliest delivery time of the successful runs."""
     earliest: dict[date, datetime] = {}
     for run in runs:
         if run.status != SUCCESS:
@@ -443,7 +479,20 @@ def timeliness(
         known = earliest.get(day)
         if known is None or delivered < known:
             earliest[day] = delivered
+    return earliest
 
+
+def timeliness_from_deliveries(
+    *,
+    earliest: Mapping[date, datetime],
+    start: datetime,
+    end: datetime,
+    holidays: Collection[date],
+    notice_days: Collection[date],
+    now: datetime,
+    policy: SlaPolicy,
+) -> Timeliness:
+    """`timeliness` from each day's delivery (see `earliest_deliveries`): all its rules read."""
     today = now.astimezone(UTC).date()
     evaluated = [day for day in business_days(start, end, holidays) if day <= today]
     late: list[LateDay] = []
@@ -481,19 +530,35 @@ def data_quality(*, runs: Iterable[RunFact], start: datetime, end: datetime, pol
       invalid or null counts are read as 0.
     * quality_ok: no breach and no unreported run.
     """
+    runs = tuple(runs)
+    checked = sum(1 for run in runs if is_checked(run, start, end))
+    return quality_from_candidates(checked_runs=checked, candidates=runs, start=start, end=end, policy=policy)
+
+
+def is_checked(run: RunFact, start: datetime, end: datetime) -> bool:
+    """A successful run scheduled in [start, end) that reports its total."""
+    return run.status == SUCCESS and start <= run.scheduled_for < end and run.records_total is not None
+
+
+def quality_from_candidates(
+    *, checked_runs: int, candidates: Iterable[RunFact], start: datetime, end: datetime, policy: SlaPolicy
+) -> Quality:
+    """`data_quality` from the number of checked runs and the runs that may breach.
+
+    `candidates` must hold every successful run of the month that is unreported or over the
+    limits; any other run in it is tested by the same rules and passes or is skipped.
+    """
     # limit = numerator / denominator exactly, so the comparison stays in integers:
     # bad x 100 > total x limit  <=>  bad x 100 x denominator > total x numerator.
     numerator, denominator = Decimal(policy.bad_records_pct).as_integer_ratio()
-    checked = 0
     breaches: list[QualityBreach] = []
     unreported: list[RunRef] = []
-    for run in runs:
+    for run in candidates:
         if run.status != SUCCESS or not start <= run.scheduled_for < end:
             continue
         if run.records_total is None:
             unreported.append(RunRef(run.id, run.external_id, run.scheduled_for))
             continue
-        checked += 1
         bad = (run.records_dropped or 0) + (run.records_invalid or 0)
         nulls = run.critical_nulls or 0
         if bad * 100 * denominator > run.records_total * numerator or nulls > 0:
@@ -501,7 +566,7 @@ def data_quality(*, runs: Iterable[RunFact], start: datetime, end: datetime, pol
     breaches.sort(key=lambda breach: (breach.scheduled_for, breach.run_id))
     unreported.sort(key=lambda ref: (ref.scheduled_for, ref.run_id))
     return Quality(
-        checked_runs=checked,
+        checked_runs=checked_runs,
         quality_breaches=tuple(breaches),
         unreported_runs=tuple(unreported),
         quality_ok=not breaches and not unreported,
@@ -589,6 +654,57 @@ def compute_month(
     response = incident_response(
         incidents=incidents, start=start, end=end, business_hours=business_hours, now=now, policy=policy
     )
+    return _month(avail, timely, quality, response)
+
+
+def compute_month_from_facts(
+    *,
+    year: int,
+    month: int,
+    cron: str,
+    succeeded: Collection[datetime],
+    attempts: Mapping[datetime, Sequence[tuple[int, RunStatus]]],
+    unmatched: Iterable[RunRef],
+    earliest: Mapping[date, datetime],
+    checked_runs: int,
+    quality_candidates: Iterable[RunFact],
+    incidents: Iterable[IncidentFact],
+    notice_days: Collection[date],
+    holidays: Collection[date],
+    business_hours: BusinessHours,
+    policy: SlaPolicy = DEFAULT_POLICY,
+    now: datetime,
+) -> MonthlySla:
+    """`compute_month` from what the rules read of the runs instead of every run.
+
+    The run facts are those of `availability_from_facts` (succeeded, attempts, unmatched),
+    `timeliness_from_deliveries` (earliest) and `quality_from_candidates` (checked_runs,
+    quality_candidates); fed the same runs' facts it returns exactly what `compute_month` does.
+    """
+    _require_aware("now", now)
+    start, end = month_bounds(year, month)
+    avail = availability_from_facts(
+        occurrences=_occurrences(cron, start, end),
+        succeeded=succeeded,
+        attempts=attempts,
+        unmatched=unmatched,
+        now=now,
+        policy=policy,
+    )
+    timely = timeliness_from_deliveries(
+        earliest=earliest, start=start, end=end, holidays=holidays, notice_days=notice_days, now=now, policy=policy
+    )
+    quality = quality_from_candidates(
+        checked_runs=checked_runs, candidates=quality_candidates, start=start, end=end, policy=policy
+    )
+    response = incident_response(
+        incidents=incidents, start=start, end=end, business_hours=business_hours, now=now, policy=policy
+    )
+    return _month(avail, timely, quality, response)
+
+
+def _month(avail: Availability, timely: Timeliness, quality: Quality, response: Response) -> MonthlySla:
+    """The month from its four dimensions: compliant when all four are ok."""
     return MonthlySla(
         scheduled_runs=avail.scheduled_runs,
         successful_runs=avail.successful_runs,
