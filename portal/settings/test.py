@@ -25,3 +25,5 @@ WHITENOISE_USE_FINDERS = True
 # On SQLite the test database is a file, so a worker process started by a test can open it too.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
+# Threads of the live server and of race tests must not keep connections to the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
