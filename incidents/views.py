@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -181,8 +181,8 @@ class IncidentActionView(IncidentDetailView):
     renamed_errors: dict[str, str] = {}
 
     def perform(self, form: forms.Form, member: TeamMember) -> str:
-        """Call the service; return the message shown after the redirect."""
-        raise NotImplementedError
+        """Call the service; return the message shown after the redirect. Each action view defines it."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define perform().")
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
