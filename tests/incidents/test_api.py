@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -13,32 +13,12 @@ from incidents.choices import IncidentStatus, Severity
 from incidents.models import Communication, Incident
 from incidents.services import communication_log, incident_deadlines, incident_note_add, incident_step
 from oncall import notifications
-from oncall.models import Notification, Rotation, RotationMembership
-from oncall.services import rotation_generate
+from oncall.models import Notification
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory, UserFactory
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def on_call_team():
-    """A two-person rotation with shifts from last week through the next fortnight."""
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday() + 7)
-    rotation = Rotation.objects.create(name="Team", start_date=monday)
-    for position, person in enumerate(TeamMemberFactory.create_batch(2)):
-        RotationMembership.objects.create(rotation=rotation, member=person, position=position)
-    rotation_generate(
-        rotation_id=rotation.pk, until=today + timedelta(days=14), now=datetime.combine(monday, time(), UTC)
-    )
-    return rotation
-
-
-@pytest.fixture
-def pipeline():
-    return PipelineFactory(name="Profit Pipeline", slug="profit-pipeline")
 
 
 def an_hour_ago() -> datetime:

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -10,8 +10,6 @@ from incidents.choices import IncidentStatus, Severity
 from incidents.models import Communication, Incident
 from incidents.services import communication_log, incident_deadlines, incident_note_add, incident_step
 from incidents.views import Clock
-from oncall.models import Rotation, RotationMembership
-from oncall.services import rotation_generate
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory, UserFactory
 from tests.pipelines.factories import PipelineFactory
@@ -19,25 +17,6 @@ from tests.pipelines.factories import PipelineFactory
 pytestmark = pytest.mark.django_db
 
 LOCAL = "%Y-%m-%dT%H:%M"  # what a datetime-local input sends
-
-
-@pytest.fixture
-def on_call_team():
-    """A two-person rotation with shifts from last week through the next fortnight."""
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday() + 7)
-    rotation = Rotation.objects.create(name="Team", start_date=monday)
-    for position, person in enumerate(TeamMemberFactory.create_batch(2)):
-        RotationMembership.objects.create(rotation=rotation, member=person, position=position)
-    rotation_generate(
-        rotation_id=rotation.pk, until=today + timedelta(days=14), now=datetime.combine(monday, time(), UTC)
-    )
-    return rotation
-
-
-@pytest.fixture
-def pipeline():
-    return PipelineFactory(name="Profit Pipeline", slug="profit-pipeline")
 
 
 def an_hour_ago() -> datetime:
