@@ -59,6 +59,16 @@ def sla_policy_update_from_plan(*, figures: SlaFigures, summary: ImportSummary) 
     return policy
 
 
+@transaction.atomic
+def sla_policy_update(*, values: dict) -> SlaPolicy:
+    """Change the SLA's figures; they apply to the next computation, not to the months already stored."""
+    policy = SlaPolicy.objects.select_for_update().get(pk=SlaPolicy.current().pk)
+    if assign_changed_fields(policy, values):
+        policy.full_clean()
+        policy.save()
+    return policy
+
+
 def business_hours_for(policy: SlaPolicy, *instants: datetime) -> BusinessHours:
     """The acknowledgement clock's hours, with the holidays of every year the instants touch (and the next)."""
     years = {instant.year for instant in instants} or {timezone.now().year}

@@ -1,6 +1,5 @@
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.models import SlaEscalation, SlaPolicy, SlaReport
-from incidents.services import SLA_FIGURES
+from incidents.services import SLA_FIGURES, sla_policy_update
 from incidents.sla import parse_month
 
 
@@ -86,24 +85,8 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "resolution": {"min_value": timedelta(0)},
         }
 
-    def validate_deadline_timezone(self, value: str) -> str:
-        if value not in available_timezones():
-            raise serializers.ValidationError(f"“{value}” is not a time zone name such as UTC or Europe/Berlin.")
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        opens = attrs.get("business_opens", getattr(self.instance, "business_opens", None))
-        closes = attrs.get("business_closes", getattr(self.instance, "business_closes", None))
-        if opens is not None and closes is not None and closes <= opens:
-            raise serializers.ValidationError({"business_closes": "Business hours must close after they open."})
-        return attrs
-
     def update(self, instance: SlaPolicy, validated_data: dict) -> SlaPolicy:
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
         try:
-            instance.full_clean()
+            return sla_policy_update(values=validated_data)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
-        instance.save()
-        return instance

@@ -1,6 +1,8 @@
 from datetime import time, timedelta
 from decimal import Decimal
+from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -58,6 +60,18 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"SLA: {self.availability_target}% availability, data by {self.deadline:%H:%M} {self.deadline_timezone}"
+
+    def clean(self):
+        errors = {}
+        if self.deadline_timezone not in available_timezones():
+            errors["deadline_timezone"] = f"“{self.deadline_timezone}” is not a time zone name such as UTC."
+        if self.business_opens and self.business_closes and self.business_closes <= self.business_opens:
+            errors["business_closes"] = "Business hours must close after they open."
+        for field in ("delay_threshold", "resolution"):
+            if getattr(self, field) is not None and getattr(self, field) < timedelta(0):
+                errors[field] = "Cannot be negative."
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> "SlaPolicy":
