@@ -637,23 +637,24 @@ def holiday_trade_accept(*, trade_id: int, member: TeamMember, now: datetime | N
     return trade
 
 
-@transaction.atomic
 def holiday_trade_decline(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
     """The counterparty declines a pending trade; the requester is told."""
-    trade = _locked_pending_trade(trade_id, member, "counterparty")
-    trade.status, trade.decided_at = TradeStatus.DECLINED, now or timezone.now()
-    trade.save(update_fields=["status", "decided_at"])
-    _trade_notify(trade, "declined", [trade.requested_by])
-    return trade
+    return _holiday_trade_close(trade_id, member, "counterparty", TradeStatus.DECLINED, now)
+
+
+def holiday_trade_cancel(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
+    """The requester withdraws a pending trade; the counterparty is told."""
+    return _holiday_trade_close(trade_id, member, "requested_by", TradeStatus.CANCELLED, now)
 
 
 @transaction.atomic
-def holiday_trade_cancel(*, trade_id: int, member: TeamMember, now: datetime | None = None) -> HolidayTrade:
-    """The requester withdraws a pending trade; the counterparty is told."""
-    trade = _locked_pending_trade(trade_id, member, "requested_by")
-    trade.status, trade.decided_at = TradeStatus.CANCELLED, now or timezone.now()
+def _holiday_trade_close(trade_id: int, member: TeamMember, role: str, status: str, now: datetime | None):
+    """End a pending trade without moving any shift, and tell the other party."""
+    trade = _locked_pending_trade(trade_id, member, role)
+    trade.status, trade.decided_at = status, now or timezone.now()
     trade.save(update_fields=["status", "decided_at"])
-    _trade_notify(trade, "cancelled", [trade.counterparty])
+    other = trade.requested_by if role == "counterparty" else trade.counterparty
+    _trade_notify(trade, status, [other])
     return trade
 
 
