@@ -1,15 +1,32 @@
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests.oncall.factories import TeamMemberFactory
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "data" / "maintenance-plan.md"
+
+# The instant every test runs at, whatever the real date: a Wednesday in the team's first month.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock(request) -> Iterator[time_machine.Traveller]:
+    """The one clock of the suite: frozen at NOW; a test moves it with `clock.move_to(...)`.
+
+    Browser and worker tests keep it ticking from NOW, since Chromium, the live server and Celery
+    wait on real time passing.
+    """
+    ticking = bool(request.node.get_closest_marker("browser") or request.node.get_closest_marker("celery_worker"))
+    with time_machine.travel(NOW, tick=ticking) as traveller:
+        yield traveller
 
 
 @pytest.fixture

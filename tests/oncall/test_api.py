@@ -9,16 +9,10 @@ from rest_framework.test import APIClient
 
 from oncall.models import RotationMembership, Shift
 from oncall.services import rotation_generate
+from tests.conftest import NOW
 from tests.oncall.factories import RotationFactory, RotationMembershipFactory, ShiftFactory, TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_now(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
 
 def team_rotation(size=4, *, until=date(2027, 1, 31), **fields):

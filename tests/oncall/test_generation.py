@@ -1,7 +1,7 @@
 """Rotation generation against the database: the seed team, history, DST, idempotency."""
 
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -9,11 +9,10 @@ from django.core.management import call_command
 
 from oncall.models import HolidayRecord, Rotation, RotationMembership, Shift
 from oncall.services import TEAM_ROTATION, holiday_history, rotation_generate
+from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def make_rotation(size=4, **fields):

@@ -1,7 +1,5 @@
 """Holiday trades API: who sees which trades, offering one, and who may accept, decline or cancel it."""
 
-from datetime import UTC, datetime
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,6 +9,7 @@ from oncall.choices import TradeStatus
 from oncall.models import HolidayTrade, Shift
 from oncall.permissions import SERVICE_GROUP
 from oncall.services import holiday_trade_decline, holiday_trade_request
+from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
 from tests.oncall.test_trade_views import (
     holidays_of,
@@ -22,7 +21,6 @@ from tests.oncall.test_trade_views import (
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FIELDS = {
     "id",
     "shift",
@@ -35,11 +33,6 @@ FIELDS = {
     "created_at",
     "decided_at",
 }
-
-
-@pytest.fixture(autouse=True)
-def frozen_now(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
 
 def api_as(user) -> APIClient:

@@ -12,18 +12,12 @@ from django.utils.html import escape
 from oncall.choices import TradeStatus
 from oncall.models import HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request, rotation_generate
+from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACTIONS = ("accept", "decline", "cancel")
-
-
-@pytest.fixture(autouse=True)
-def frozen_now(monkeypatch):
-    """Pages read the clock through django.utils.timezone; `localdate()` follows `now()`."""
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
 
 def trading_team(size: int = 4) -> list[TeamMember]:

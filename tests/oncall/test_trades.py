@@ -19,9 +19,8 @@ from oncall.services import (
     holiday_trades_expire,
     rotation_generate,
 )
+from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def build_rotation():

@@ -1,17 +1,17 @@
 """Offboarding: the successor inherits position, shifts and holiday history; without one the blocks close."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from oncall.models import HolidayRecord, Rotation, RotationMembership, Shift
 from oncall.services import holiday_history, member_offboard, rotation_generate
+from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 EFFECTIVE = date(2027, 1, 4)
 
 

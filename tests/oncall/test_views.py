@@ -1,7 +1,7 @@
 """On-call pages: who is on call, the month calendar, the holiday matrix and offboarding."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from oncall.models import HolidayRecord, Rotation, Shift, TeamMember
 from oncall.services import rotation_generate
+from tests.conftest import NOW
 from tests.oncall.factories import (
     RotationFactory,
     RotationMembershipFactory,
@@ -21,14 +22,6 @@ from tests.oncall.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_now(monkeypatch):
-    """Pages read the clock through django.utils.timezone; `localdate()` follows `now()`."""
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
 
 def team_rotation(members, *, until=date(2027, 1, 31), **fields):
