@@ -17,8 +17,9 @@ $(STAMP): requirements.lock
 run: install
 	@bin/run-portal
 
+# `make test ARGS='-k trade'` passes ARGS on to pytest.
 test: install
-	@bin/run-tests
+	@bin/run-tests $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
