@@ -19,6 +19,7 @@ from django.utils import timezone
 from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.models import TeamMember
+from oncall.months import first_of_month
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
 from pipelines import services as pipeline_services
 from pipelines.choices import RunStatus
@@ -340,10 +341,6 @@ class SlaJSONEncoder(DjangoJSONEncoder):
 def as_json(value) -> dict:
     """The stored lists behind the figures, as plain JSON values."""
     return json.loads(json.dumps(value, cls=SlaJSONEncoder))
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
 
 
 @transaction.atomic

@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from oncall.months import add_months, first_of_month
 from oncall.permissions import is_manager
 
 from .models import Incident, SlaEscalation, SlaPolicy, SlaReport, SlaReview
-from .services import SLA_FIGURES, first_of_month, sla_month_sign_off
+from .services import SLA_FIGURES, sla_month_sign_off
 from .sla import parse_month
 from .tasks import compute_sla_month
 
@@ -55,11 +56,6 @@ FIGURE_LABELS = {
     "response_ok": "Response target met",
     "compliant": "Compliant",
 }
-
-
-def add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def this_month() -> date:

@@ -20,6 +20,7 @@ from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
 from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
+from .months import add_months
 from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
 from .selectors import current_order, holiday_trades
 
@@ -84,11 +85,6 @@ def shift_runs(shifts: list[Shift]) -> list[ShiftRun]:
     return sorted(runs, key=lambda run: run.first.start)
 
 
-def shift_month(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def month_grid(
     first: date, today: date, shifts: list[Shift], holidays: dict[date, list[str]]
 ) -> list[list[CalendarDay]]:
@@ -144,8 +140,8 @@ class OnCallCalendarView(TemplateView):
             month_form=month_form,
             filterset=filterset,
             weeks=month_grid(first, today, shifts, holidays),
-            previous_query=self.query_for(shift_month(first, -1)),
-            next_query=self.query_for(shift_month(first, 1)),
+            previous_query=self.query_for(add_months(first, -1)),
+            next_query=self.query_for(add_months(first, 1)),
             this_month_query=self.query_for(today.replace(day=1)),
             rotations=rotations,
             shown_rotations=shown,
