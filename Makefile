@@ -34,7 +34,7 @@ lock:
 	rm -rf $(VENV)-lock
 
 bench: install
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
