@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from incidents.choices import IncidentStatus, Severity
 from incidents.models import Incident
@@ -138,9 +138,44 @@ def _occurrences(schedule: str, start: datetime, end: datetime) -> Iterator[date
         moment += step
 
 
+RUN_COLUMNS = (
+    "pipeline_id",
+    "external_id",
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "status",
+    "data_available_at",
+    "records_total",
+    "records_dropped",
+    "records_invalid",
+    "critical_nulls",
+    "received_at",
+    "updated_at",
+)
+
+
 def _runs(pipelines: list[Pipeline], *, start: datetime, end: datetime, rng: random.Random) -> int:
     """Runs for every occurrence until two hours ago, with failures, late data and bad records."""
-    batch, count = [], 0
+    rows = _run_rows(pipelines, start=start, end=end, rng=rng)
+    if connection.vendor == "postgresql":
+        # Millions of rows: COPY takes them in seconds where INSERTs take many minutes.
+        count = 0
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY pipelines_run ({', '.join(RUN_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    runs = [Run(**dict(zip(RUN_COLUMNS, row, strict=True))) for row in rows]
+    Run.objects.bulk_create(runs, batch_size=2000)
+    return len(runs)
+
+
+def _run_rows(pipelines: list[Pipeline], *, start: datetime, end: datetime, rng: random.Random) -> Iterator[tuple]:
+    received = end
     for pipeline in pipelines:
         for scheduled in _occurrences(pipeline.schedule, start, end - timedelta(hours=2)):
             roll = rng.random()
@@ -151,26 +186,21 @@ def _runs(pipelines: list[Pipeline], *, start: datetime, end: datetime, rng: ran
                 took += timedelta(hours=rng.randint(2, 9))
             total = rng.randint(10_000, 200_000)
             failed = roll < MISSING + FAILED
-            batch.append(
-                Run(
-                    pipeline=pipeline,
-                    external_id=f"{RUN_PREFIX}{scheduled:%Y%m%dT%H%M}",
-                    scheduled_for=scheduled,
-                    started_at=scheduled,
-                    finished_at=scheduled + took,
-                    status=RunStatus.FAILED if failed else RunStatus.SUCCESS,
-                    data_available_at=None if failed else scheduled + took,
-                    records_total=total,
-                    records_dropped=total // 200 if rng.random() < DIRTY else rng.randint(0, total // 5000),
-                    records_invalid=rng.randint(0, 3),
-                    critical_nulls=1 if rng.random() < CRITICAL_NULLS else 0,
-                )
+            yield (
+                pipeline.pk,
+                f"{RUN_PREFIX}{scheduled:%Y%m%dT%H%M}",
+                scheduled,
+                scheduled,
+                scheduled + took,
+                RunStatus.FAILED.value if failed else RunStatus.SUCCESS.value,
+                None if failed else scheduled + took,
+                total,
+                total // 200 if rng.random() < DIRTY else rng.randint(0, total // 5000),
+                rng.randint(0, 3),
+                1 if rng.random() < CRITICAL_NULLS else 0,
+                received,
+                received,
             )
-            if len(batch) >= 5000:
-                Run.objects.bulk_create(batch)
-                count, batch = count + len(batch), []
-    Run.objects.bulk_create(batch)
-    return count + len(batch)
 
 
 def _incidents(

@@ -49,6 +49,7 @@ def test_load_scale_data_builds_a_labelled_estate_with_history():
     assert "6 pipelines, 4 members" in output and "40 incidents (5 open)" in output
 
 
+@pytest.mark.django_db(transaction=True)  # flush cannot run inside the test's transaction on PostgreSQL
 def test_load_scale_data_is_the_same_estate_for_the_same_seed():
     load()
     first = list(Run.objects.order_by("pipeline__slug", "scheduled_for").values_list("status", "records_dropped"))
