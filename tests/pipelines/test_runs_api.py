@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from pipelines.models import Run
 from tests.pipelines.factories import PipelineFactory
+from tests.races import postgresql_only, race
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,26 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     with django_assert_max_num_queries(len(few)):
         assert client.get("/api/runs/").json()["count"] == 23
     assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
+    pipeline = PipelineFactory(slug="profit-pipeline")
+    out = StringIO()
+    call_command("create_service_token", "airflow", stdout=out)
+    token = out.getvalue().split(": ")[1].strip()
+
+    def deliver(external_id):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post("/api/runs/", {**RUN, "pipeline": pipeline.slug, "external_id": external_id}, format="json")
+
+    # Several rounds: a lost race is rare in one round and certain over a few.
+    for round_ in range(5):
+        responses = race([lambda: deliver(f"retried-{round_}")] * 16)
+        assert all(not isinstance(r, Exception) for r in responses), responses
+        codes = sorted(r.status_code for r in responses)
+        assert set(codes) <= {200, 201}, [r.json() for r in responses if r.status_code not in (200, 201)]
+        assert codes.count(201) == 1
+        assert Run.objects.filter(external_id=f"retried-{round_}").count() == 1
