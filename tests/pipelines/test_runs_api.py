@@ -1,3 +1,4 @@
+import functools
 from io import StringIO
 
 import pytest
@@ -131,7 +132,7 @@ def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
 
     # Several rounds: a lost race is rare in one round and certain over a few.
     for round_ in range(5):
-        responses = race([lambda: deliver(f"retried-{round_}")] * 16)
+        responses = race([functools.partial(deliver, f"retried-{round_}")] * 16)
         assert all(not isinstance(r, Exception) for r in responses), responses
         codes = sorted(r.status_code for r in responses)
         assert set(codes) <= {200, 201}, [r.json() for r in responses if r.status_code not in (200, 201)]
