@@ -61,6 +61,13 @@ def test_service_token_posts_a_run_and_a_resent_run_updates_it(service, pipeline
         ({"finished_at": "2026-11-24T05:00:00Z"}, "finished_at"),
         ({"records_invalid": 200000}, "records_invalid"),
         ({"external_id": ""}, "external_id"),
+        ({"data_available_at": "2026-11-24T06:00:00Z"}, "data_available_at"),
+        ({"finished_at": None}, "finished_at"),  # a success needs its finish time
+        ({"scheduled_for": "0001-01-01T00:00:00Z"}, "scheduled_for"),
+        ({"scheduled_for": "9999-12-31T00:00:00Z"}, "scheduled_for"),
+        ({"finished_at": "9999-12-31T23:59:59Z"}, "finished_at"),
+        ({"started_at": "0001-01-01T00:00:00Z"}, "started_at"),
+        ({"data_available_at": "2031-01-01T00:00:00Z"}, "data_available_at"),
     ],
 )
 def test_bad_runs_get_field_errors_and_write_nothing(service, pipeline, change, field):
@@ -104,7 +111,11 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     client.force_authenticate(member.user)
     for i in range(3):
         Run.objects.create(
-            pipeline=pipeline, external_id=f"r{i}", scheduled_for=f"2026-11-2{i}T06:00:00Z", status="success"
+            pipeline=pipeline,
+            external_id=f"r{i}",
+            scheduled_for=f"2026-11-2{i}T06:00:00Z",
+            status="success",
+            finished_at=f"2026-11-2{i}T07:00:00Z",
         )
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
