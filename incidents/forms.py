@@ -8,6 +8,7 @@ from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
 from .choices import Channel, Severity
+from .models import Communication, Incident, IncidentNote
 
 
 class UtcDateTimeInput(forms.DateTimeInput):
@@ -46,7 +47,11 @@ class IncidentOpenForm(forms.Form):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.CRITICAL)
     detected_at = UtcDateTimeField(label="Detected at (UTC)", initial=timezone.now)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=Incident._meta.get_field("description").max_length,
+    )
     assignee = forms.ModelChoiceField(
         queryset=TeamMember.objects.active().order_by("name"),
         required=False,
@@ -60,11 +65,15 @@ class IncidentStepForm(forms.Form):
     when = UtcDateTimeField(
         label="When (UTC)", required=False, help_text="Leave empty for now; fill in to record it after the fact."
     )
-    note = forms.CharField(label="Note", required=False, max_length=2000)
+    note = forms.CharField(label="Note", required=False, max_length=IncidentNote._meta.get_field("text").max_length)
 
 
 class IncidentNoteForm(forms.Form):
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=IncidentNote._meta.get_field("text").max_length,
+    )
 
 
 class CommunicationForm(forms.Form):
@@ -72,7 +81,9 @@ class CommunicationForm(forms.Form):
 
     audience = forms.CharField(max_length=300, help_text="Who was told, e.g. “Profit team, owners”.")
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=Communication._meta.get_field("message").max_length
+    )
     sent_at = UtcDateTimeField(label="Sent at (UTC)", required=False, help_text="Leave empty for now.")
 
 

@@ -36,6 +36,7 @@ from typing import Literal
 from croniter import croniter_range
 
 from oncall.business_hours import BusinessHours, add_business_minutes
+from oncall.years import FIRST_YEAR, LAST_YEAR
 
 RunStatus = Literal["success", "failed", "running"]
 FailureKind = Literal["failed", "running", "missing"]
@@ -743,4 +744,6 @@ def parse_month(value: str) -> date:
     match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValueError(f"{value!r} is not a month like 2026-11")
+    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the years the portal covers ({FIRST_YEAR} to {LAST_YEAR})")
     return date(int(match[1]), int(match[2]), 1)

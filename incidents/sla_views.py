@@ -368,8 +368,17 @@ def sla_dashboard(month: date) -> SlaDashboard:
 class SlaSignOffForm(forms.Form):
     """What the operations meeting records when it signs a month off."""
 
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    action_items = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="One per line.")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=SlaReview._meta.get_field("notes").max_length,
+    )
+    action_items = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=SlaReview._meta.get_field("action_items").max_length,
+        help_text="One per line.",
+    )
 
 
 def current_month(request: HttpRequest) -> HttpResponseRedirect:

@@ -6,10 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .filtersets import UsernameChoiceField
-from .models import Shift, TeamMember
+from .models import HolidayTrade, Shift, TeamMember
+from .years import FIRST_YEAR, LAST_YEAR
 
-# Years a page may ask for: wide enough for any real plan, narrow enough that next/previous never overflow.
-FIRST_YEAR, LAST_YEAR = 1970, 2999
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -183,6 +182,7 @@ class HolidayTradeForm(forms.Form):
     )
     message = forms.CharField(
         required=False,
+        max_length=HolidayTrade._meta.get_field("message").max_length,
         label="Message (optional)",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
     )

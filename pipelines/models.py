@@ -1,13 +1,23 @@
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from oncall.models import TeamMember
+from oncall.years import END_INSTANT, FIRST_INSTANT, validate_supported_date
 
 from .choices import OwnerRole, RunStatus
 from .querysets import PipelineQuerySet, RunQuerySet
+from .schedules import validate_schedule
 
 DEFAULT_SCHEDULE = "0 0 * * *"  # daily at midnight UTC
+
+# A run's times lie near the occurrence it serves: a manual trigger may start a little early, and a
+# run of a yearly schedule or a late retry finishes long after; year 1 or 9999 is a client's bug.
+RUN_EARLIEST = timedelta(days=1)  # before scheduled_for
+RUN_LATEST = timedelta(days=800)  # after scheduled_for
+RUN_TIME_FIELDS = ("started_at", "finished_at", "data_available_at")
 
 
 def default_critical_fields() -> list[str]:
@@ -49,7 +59,12 @@ class Pipeline(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="dependents", help_text="Upstream pipelines."
     )
-    schedule = models.CharField(max_length=100, default=DEFAULT_SCHEDULE, help_text="Cron expression, UTC.")
+    schedule = models.CharField(
+        max_length=100,
+        default=DEFAULT_SCHEDULE,
+        validators=[validate_schedule],
+        help_text="Cron expression of five fields, UTC; runs at least once a year.",
+    )
     critical_fields = models.JSONField(default=default_critical_fields, blank=True)
 
     objects = PipelineQuerySet.as_manager()
@@ -62,12 +77,6 @@ class Pipeline(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pipelines:runbook-detail", kwargs={"slug": self.slug})
-
-    def clean(self):
-        from .schedules import is_valid_schedule
-
-        if not is_valid_schedule(self.schedule):
-            raise ValidationError({"schedule": f"“{self.schedule}” is not a valid cron expression."})
 
     def owner(self, role: str) -> TeamMember | None:
         """The owner in `role`, read from prefetched ownerships when there are any."""
@@ -147,7 +156,9 @@ class Run(models.Model):
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="runs")
     external_id = models.CharField(max_length=200, help_text="The orchestrator's run id (Airflow run_id, ADF runId…).")
-    scheduled_for = models.DateTimeField(help_text="The schedule occurrence this run serves.")
+    scheduled_for = models.DateTimeField(
+        help_text="The schedule occurrence this run serves.", validators=[validate_supported_date]
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices)
@@ -176,6 +187,33 @@ class Run(models.Model):
                 | models.Q(finished_at__gte=models.F("started_at")),
                 name="%(app_label)s_%(class)s_finishes_after_start",
             ),
+            models.CheckConstraint(
+                condition=models.Q(data_available_at__isnull=True)
+                | models.Q(started_at__isnull=True)
+                | models.Q(data_available_at__gte=models.F("started_at")),
+                name="%(app_label)s_%(class)s_data_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=RunStatus.SUCCESS) | models.Q(finished_at__isnull=False),
+                name="%(app_label)s_%(class)s_success_has_finish",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scheduled_for__gte=FIRST_INSTANT, scheduled_for__lt=END_INSTANT),
+                name="%(app_label)s_%(class)s_scheduled_in_supported_years",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{field}__isnull": True})
+                    | models.Q(
+                        **{
+                            f"{field}__gte": models.F("scheduled_for") - RUN_EARLIEST,
+                            f"{field}__lte": models.F("scheduled_for") + RUN_LATEST,
+                        }
+                    ),
+                    name=f"%(app_label)s_%(class)s_{field}_near_schedule",
+                )
+                for field in RUN_TIME_FIELDS
+            ),
         ]
         indexes = [models.Index(fields=["pipeline", "scheduled_for"])]
 
@@ -188,6 +226,19 @@ class Run(models.Model):
             errors["finished_at"] = "A run cannot finish before it started."
         if self.status == RunStatus.RUNNING and self.finished_at:
             errors["finished_at"] = "A running run has no finish time yet."
+        if self.status == RunStatus.SUCCESS and not self.finished_at:
+            errors["finished_at"] = "A successful run needs its finish time."
+        if self.started_at and self.data_available_at and self.data_available_at < self.started_at:
+            errors["data_available_at"] = "Data cannot be available before the run started."
+        if self.scheduled_for:
+            for field in RUN_TIME_FIELDS:
+                value = getattr(self, field)
+                if value and not self.scheduled_for - RUN_EARLIEST <= value <= self.scheduled_for + RUN_LATEST:
+                    errors.setdefault(
+                        field,
+                        f"Must lie between {RUN_EARLIEST.days} day before and {RUN_LATEST.days} days after "
+                        "scheduled_for.",
+                    )
         for field in ("records_dropped", "records_invalid"):
             value = getattr(self, field)
             if value is not None and self.records_total is not None and value > self.records_total:

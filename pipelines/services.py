@@ -153,25 +153,31 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
     """Record a run as the pipeline reported it; a re-sent run (same pipeline and external id) updates it.
 
     Returns (run, created). The row is locked while it changes, so two deliveries of one run apply
-    one after the other, and an invalid run writes nothing.
+    one after the other, and an invalid run writes nothing. Deliveries of a new run racing each other
+    all succeed: the loser of the insert updates the winner's row.
     """
-    run = Run.objects.select_for_update().filter(pipeline=pipeline, external_id=external_id).first()
-    created = run is None
-    if created:
-        run = Run(pipeline=pipeline, external_id=external_id)
-    for field in RUN_FIELDS:
-        if field in values:
-            setattr(run, field, values[field])
-    run.full_clean()
-    try:
-        with transaction.atomic():
-            run.save()
-    except IntegrityError:
-        # Another delivery of the same run was created in between: update that one instead.
+    while True:
+        run = Run.objects.select_for_update().filter(pipeline=pipeline, external_id=external_id).first()
+        created = run is None
+        if created:
+            run = Run(pipeline=pipeline, external_id=external_id)
+        for field in RUN_FIELDS:
+            if field in values:
+                setattr(run, field, values[field])
+        # The (pipeline, external_id) uniqueness is the upsert's own business: checked here, a racing
+        # delivery that committed first would turn this one into a 400 instead of an update.
+        run.full_clean(exclude=["pipeline"], validate_unique=False)
         if not created:
-            raise
-        return run_upsert(pipeline=pipeline, external_id=external_id, values=values)[0], False
-    return run, created
+            run.save()
+            return run, False
+        try:
+            with transaction.atomic():
+                run.save()
+        except IntegrityError:
+            if not Run.objects.filter(pipeline=pipeline, external_id=external_id).exists():
+                raise  # not the race: a constraint the model's checks missed
+            continue  # another delivery created it in between: lock and update that row
+        return run, True
 
 
 DELAY_CONTACT_KIND = "pipelines.delay-contact"

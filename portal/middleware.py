@@ -1,4 +1,7 @@
+from urllib.parse import unquote, unquote_to_bytes
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpResponseBadRequest, JsonResponse
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -12,3 +15,32 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RejectNulBytesMiddleware:
+    """A NUL character in the path, the query or a form value gets a 400 before any view runs.
+
+    PostgreSQL cannot store or even compare NUL in text, so such a value would otherwise end in a 500.
+    JSON bodies are checked by the API's parser (`portal.api.JSONParser`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.has_nul(request):
+            message = "Requests may not contain NUL characters."
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request) -> bool:
+        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return True
+        if request.content_type == "application/x-www-form-urlencoded":
+            return b"\x00" in unquote_to_bytes(request.body.replace(b"+", b" "))
+        if request.content_type == "multipart/form-data" and request.method == "POST":
+            return any("\x00" in key or "\x00" in value for key, values in request.POST.lists() for value in values)
+        return False

@@ -86,7 +86,9 @@ class IncidentStepSerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When it happened; default now. Never in the future."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=IncidentNote._meta.get_field("text").max_length
+    )
 
 
 class CommunicationSerializer(serializers.ModelSerializer):

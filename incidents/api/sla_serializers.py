@@ -1,7 +1,6 @@
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -81,12 +80,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "availability_target": {"min_value": Decimal(0), "max_value": Decimal(100)},
             "bad_records_pct": {"min_value": Decimal(0), "max_value": Decimal(100)},
-            "delay_threshold": {"min_value": timedelta(0)},
-            "resolution": {"min_value": timedelta(0)},
         }
 
     def update(self, instance: SlaPolicy, validated_data: dict) -> SlaPolicy:
-        try:
-            return sla_policy_update(values=validated_data)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+        return sla_policy_update(values=validated_data)

@@ -1,12 +1,9 @@
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
@@ -16,18 +13,6 @@ from oncall.models import Notification, TeamMember
 from oncall.permissions import SignedInPerson, acting_member, is_manager
 
 from .serializers import CommunicationSerializer, IncidentSerializer, IncidentStepSerializer, NotificationSerializer
-
-
-@contextmanager
-def as_field_errors():
-    """A service's ValidationError (e.g. `IncidentStepError`) as DRF's 400 with field errors."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        if "__all__" in detail:
-            detail["non_field_errors"] = detail.pop("__all__")
-        raise ValidationError(detail) from error
 
 
 def required_member(user) -> TeamMember:
@@ -55,22 +40,20 @@ class IncidentViewSet(
 
     def perform_create(self, serializer):
         data = {"detected_at": timezone.now(), **serializer.validated_data}
-        with as_field_errors():
-            incident = incident_open(**data, opened_by=acting_member(self.request.user))
+        incident = incident_open(**data, opened_by=acting_member(self.request.user))
         serializer.instance = self.get_queryset().get(pk=incident.pk)
 
     def step(self, request, pk: str, step: str) -> Response:
         incident = self.get_object()
         arguments = IncidentStepSerializer(data=request.data)
         arguments.is_valid(raise_exception=True)
-        with as_field_errors():
-            incident_step(
-                incident_id=incident.pk,
-                step=step,
-                member=required_member(request.user),
-                at=arguments.validated_data.get("at"),
-                note=arguments.validated_data["note"],
-            )
+        incident_step(
+            incident_id=incident.pk,
+            step=step,
+            member=required_member(request.user),
+            at=arguments.validated_data.get("at"),
+            note=arguments.validated_data["note"],
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=incident.pk)).data)
 
     @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
@@ -101,8 +84,7 @@ class CommunicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, views
     permission_classes = [SignedInPerson]
 
     def perform_create(self, serializer):
-        with as_field_errors():
-            communication = communication_log(**serializer.validated_data, sent_by=acting_member(self.request.user))
+        communication = communication_log(**serializer.validated_data, sent_by=acting_member(self.request.user))
         serializer.instance = self.get_queryset().get(pk=communication.pk)
 
 

@@ -1,3 +1,4 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -14,7 +15,7 @@ class Incident(models.Model):
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="incidents")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     severity = models.CharField(max_length=10, choices=Severity.choices)
     status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
     detected_at = models.DateTimeField()
@@ -108,7 +109,7 @@ class IncidentNote(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notes")
     at = models.DateTimeField()
     author = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    text = models.TextField()
+    text = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)])
     status_change = models.CharField(max_length=12, choices=IncidentStatus.choices, blank=True)
 
     class Meta:
@@ -128,7 +129,7 @@ class Communication(models.Model):
     day = models.DateField(null=True, blank=True, help_text="The delivery day a delay notice is about (UTC).")
     audience = models.CharField(max_length=300, help_text="Who was told, e.g. “Profit team, owners”.")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    message = models.TextField()
+    message = models.TextField(max_length=5000, validators=[MaxLengthValidator(5000)])
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey(
         TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Empty: the portal."

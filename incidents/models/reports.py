@@ -3,6 +3,7 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -16,6 +17,13 @@ def default_critical_fields() -> list[str]:
     return ["transaction_id", "date", "amount"]
 
 
+# Upper bounds of what a manager may type: beyond them the figure means nothing and the deadline
+# arithmetic of every incident page would run off the calendar.
+MAX_DELAY_THRESHOLD = timedelta(days=7)
+MAX_ACKNOWLEDGE_MINUTES = 5 * 8 * 60  # a business week
+MAX_RESOLUTION = timedelta(days=30)
+
+
 class SlaPolicy(models.Model):
     """The team's service level agreement; one row, filled from the maintenance plan and editable by managers."""
 
@@ -25,17 +33,23 @@ class SlaPolicy(models.Model):
     deadline = models.TimeField(default=time(8, 0), help_text="Data available by this time each business day.")
     deadline_timezone = models.CharField(max_length=64, default="UTC")
     delay_threshold = models.DurationField(
-        default=timedelta(hours=1), help_text="Delays longer than this are communicated to all stakeholders."
+        default=timedelta(hours=1),
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(MAX_DELAY_THRESHOLD)],
+        help_text="Delays longer than this are communicated to all stakeholders (at most 7 days).",
     )
     bad_records_pct = models.DecimalField(
         max_digits=6, decimal_places=3, default=Decimal("0.1"), help_text="Most records dropped or invalid per run (%)."
     )
     critical_fields = models.JSONField(default=default_critical_fields)
     acknowledge_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="Critical incidents acknowledged within this many business minutes."
+        default=15,
+        validators=[MaxValueValidator(MAX_ACKNOWLEDGE_MINUTES)],
+        help_text="Critical incidents acknowledged within this many business minutes (at most 2400).",
     )
     resolution = models.DurationField(
-        default=timedelta(hours=3), help_text="Workaround or fix within this long of detection (wall time)."
+        default=timedelta(hours=3),
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(MAX_RESOLUTION)],
+        help_text="Workaround or fix within this long of detection, wall time (at most 30 days).",
     )
     business_opens = models.TimeField(default=time(9, 0))
     business_closes = models.TimeField(default=time(17, 0))
@@ -56,6 +70,18 @@ class SlaPolicy(models.Model):
                 condition=Q(business_closes__gt=models.F("business_opens")),
                 name="%(app_label)s_%(class)s_business_hours_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(delay_threshold__gte=timedelta(0), delay_threshold__lte=MAX_DELAY_THRESHOLD),
+                name="%(app_label)s_%(class)s_delay_threshold_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledge_minutes__lte=MAX_ACKNOWLEDGE_MINUTES),
+                name="%(app_label)s_%(class)s_acknowledge_minutes_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution__gte=timedelta(0), resolution__lte=MAX_RESOLUTION),
+                name="%(app_label)s_%(class)s_resolution_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,9 +93,6 @@ class SlaPolicy(models.Model):
             errors["deadline_timezone"] = f"“{self.deadline_timezone}” is not a time zone name such as UTC."
         if self.business_opens and self.business_closes and self.business_closes <= self.business_opens:
             errors["business_closes"] = "Business hours must close after they open."
-        for field in ("delay_threshold", "resolution"):
-            if getattr(self, field) is not None and getattr(self, field) < timedelta(0):
-                errors[field] = "Cannot be negative."
         if errors:
             raise ValidationError(errors)
 
@@ -131,8 +154,10 @@ class SlaReview(models.Model):
     month = models.DateField(unique=True)
     reviewer = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="sla_reviews")
     signed_at = models.DateTimeField()
-    notes = models.TextField(blank=True)
-    action_items = models.TextField(blank=True, help_text="One per line.")
+    notes = models.TextField(blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
+    action_items = models.TextField(
+        blank=True, max_length=5000, validators=[MaxLengthValidator(5000)], help_text="One per line."
+    )
 
     class Meta:
         ordering = ["-month"]

@@ -1,7 +1,5 @@
 import copy
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -90,34 +88,18 @@ class RotationSerializer(serializers.ModelSerializer):
         for name, value in attrs.items():
             if name != "order":
                 setattr(rotation, name, value)
-        try:
-            rotation.clean()  # a time zone and a holiday country the libraries know
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+        rotation.clean()  # a time zone and a holiday country the libraries know
         return attrs
 
     def create(self, validated_data: dict) -> Rotation:
         members = validated_data.pop("order", [])
-        with field_errors():
-            return services.rotation_save(rotation=None, values=validated_data, members=members)
+        return services.rotation_save(rotation=None, values=validated_data, members=members)
 
     def update(self, rotation: Rotation, validated_data: dict) -> Rotation:
         members = validated_data.pop("order", None)
-        with field_errors():
-            rotation = services.rotation_save(rotation=rotation, values=validated_data, members=members)
+        rotation = services.rotation_save(rotation=rotation, values=validated_data, members=members)
         rotation.__dict__.pop("current_memberships", None)  # the order may have changed: read it again
         return rotation
-
-
-@contextmanager
-def field_errors():
-    """Model and service validation errors as DRF's 400 with field errors."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(
-            error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        ) from error
 
 
 class ShiftSerializer(serializers.ModelSerializer):

@@ -22,7 +22,6 @@ from .serializers import (
     RotationSerializer,
     ShiftSerializer,
     TeamMemberSerializer,
-    field_errors,
 )
 
 
@@ -35,8 +34,7 @@ class TeamMemberViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        with field_errors():
-            serializer.instance = services.team_member_create(**serializer.validated_data)
+        serializer.instance = services.team_member_create(**serializer.validated_data)
 
     @extend_schema(request=MemberOffboardSerializer, responses=TeamMemberSerializer)
     @action(detail=True, methods=["post"], serializer_class=MemberOffboardSerializer)
@@ -45,8 +43,7 @@ class TeamMemberViewSet(viewsets.ModelViewSet):
         member = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with field_errors():
-            services.member_offboard(member=member, **serializer.validated_data)
+        services.member_offboard(member=member, **serializer.validated_data)
         member.refresh_from_db()
         return Response(TeamMemberSerializer(member, context=self.get_serializer_context()).data)
 
@@ -128,17 +125,15 @@ class HolidayTradeViewSet(
         return queryset.filter(Q(requested_by=member) | Q(counterparty=member))
 
     def perform_create(self, serializer):
-        with field_errors():
-            trade = services.holiday_trade_request(
-                requester=acting_member(self.request.user), confirmed=True, **serializer.validated_data
-            )
+        trade = services.holiday_trade_request(
+            requester=acting_member(self.request.user), confirmed=True, **serializer.validated_data
+        )
         serializer.instance = holiday_trades().get(pk=trade.pk)
 
     def answer(self, service, pk: str) -> Response:
         """Run one trade service as the caller; the service decides whether the caller may."""
         try:
-            with field_errors():
-                trade = service(trade_id=int(pk), member=acting_member(self.request.user))
+            trade = service(trade_id=int(pk), member=acting_member(self.request.user))
         except HolidayTrade.DoesNotExist as error:
             raise NotFound("No such trade.") from error
         except DjangoPermissionDenied as error:

@@ -1,10 +1,12 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
 from ..querysets import TeamMemberQuerySet
+from ..years import validate_supported_date
 
 
 def new_feed_token() -> str:
@@ -18,13 +20,13 @@ class TeamMember(models.Model):
     name = models.CharField(max_length=150, unique=True)
     email = models.EmailField(blank=True)
     area = models.CharField(max_length=150, blank=True, help_text='e.g. "Growth & Investors"')
-    expertise = models.TextField(blank=True)
+    expertise = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     is_manager = models.BooleanField(
         "team leader", default=False, help_text="Edits rotations, offboards members, signs off SLA reviews."
     )
     active = models.BooleanField(default=True)
-    joined_on = models.DateField(null=True, blank=True)
-    left_on = models.DateField(null=True, blank=True)
+    joined_on = models.DateField(null=True, blank=True, validators=[validate_supported_date])
+    left_on = models.DateField(null=True, blank=True, validators=[validate_supported_date])
     successor = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

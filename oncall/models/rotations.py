@@ -3,6 +3,7 @@ from datetime import date, time, timedelta
 
 import holidays
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from ..choices import CustomHolidayKind, ShiftKind
 from ..querysets import ShiftQuerySet
+from ..years import validate_supported_date
 from .members import TeamMember, new_feed_token
 
 
@@ -25,12 +27,16 @@ class Rotation(models.Model):
     members = models.ManyToManyField(TeamMember, through="RotationMembership", related_name="rotations")
     time_zone = models.CharField(max_length=64, default="UTC")
     handoff_time = models.TimeField(default=time(0, 0), help_text="When one day's shift hands over to the next.")
-    block_days = models.PositiveSmallIntegerField(default=7, help_text="Days each member holds the rotation.")
-    start_date = models.DateField(default=this_monday)
+    block_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(91)], help_text="Days each member holds the rotation (at most 91)."
+    )
+    start_date = models.DateField(default=this_monday, validators=[validate_supported_date])
     holiday_country = models.CharField(max_length=8, default="US", help_text="A country code of the holidays package.")
     holiday_subdivision = models.CharField(max_length=16, blank=True)
     window_years = models.PositiveSmallIntegerField(
-        default=4, help_text="Nobody holds the same holiday twice within this many years."
+        default=4,
+        validators=[MaxValueValidator(10)],
+        help_text="Nobody holds the same holiday twice within this many years (at most 10).",
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     plan_fingerprint = models.CharField(

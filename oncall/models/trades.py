@@ -1,3 +1,4 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -19,7 +20,7 @@ class HolidayTrade(models.Model):
     counterparty_shift = models.ForeignKey(
         Shift, on_delete=models.CASCADE, null=True, blank=True, related_name="asked_for_in_trades"
     )
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
     status = models.CharField(max_length=10, choices=TradeStatus.choices, default=TradeStatus.PENDING)
     warning = models.CharField(max_length=500, blank=True, help_text="Why the trade breaks the holiday window.")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,5 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from oncall.permissions import PostRunsOrRead
@@ -39,10 +37,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         pipeline, external_id = values.pop("pipeline"), values.pop("external_id")
-        try:
-            run, created = run_upsert(pipeline=pipeline, external_id=external_id, values=values)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from error
+        run, created = run_upsert(pipeline=pipeline, external_id=external_id, values=values)
         return Response(
             self.get_serializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

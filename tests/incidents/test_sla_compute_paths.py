@@ -64,7 +64,8 @@ def record_counts(rng: random.Random) -> dict:
 
 def run(rng: random.Random, pipeline, counter: list[int], scheduled: datetime, status: str) -> Run:
     counter[0] += 1
-    finished = delivery(rng, scheduled) if status != "running" and rng.random() < 0.9 else None
+    # A successful run always has its finish time (the database insists); a failed one may lack it.
+    finished = delivery(rng, scheduled) if status == "success" or (status == "failed" and rng.random() < 0.9) else None
     available = delivery(rng, scheduled) if status == "success" and rng.random() < 0.7 else None
     return Run(
         pipeline=pipeline,

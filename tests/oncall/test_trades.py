@@ -1,12 +1,10 @@
 """Holiday trades: who may offer what, acceptance under locks, warnings, notifications."""
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
 
 from oncall.choices import TradeStatus
 from oncall.exceptions import TradeError, TradeNeedsConfirmation
@@ -21,6 +19,7 @@ from oncall.services import (
 )
 from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
+from tests.races import postgresql_only, race
 
 
 def build_rotation():
@@ -202,32 +201,6 @@ def test_notifications_are_recorded_once_per_event(team, django_capture_on_commi
 
 
 # --- races on real PostgreSQL -------------------------------------------------------------------
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL); SQLite has none"
-)
-
-
-def race(functions):
-    """Run the functions at the same moment in threads, each on its own connection."""
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as error:  # the losers' errors are the point of the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @postgresql_only

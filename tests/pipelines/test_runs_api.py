@@ -1,3 +1,4 @@
+import functools
 from io import StringIO
 
 import pytest
@@ -6,6 +7,7 @@ from rest_framework.test import APIClient
 
 from pipelines.models import Run
 from tests.pipelines.factories import PipelineFactory
+from tests.races import postgresql_only, race
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,13 @@ def test_service_token_posts_a_run_and_a_resent_run_updates_it(service, pipeline
         ({"finished_at": "2026-11-24T05:00:00Z"}, "finished_at"),
         ({"records_invalid": 200000}, "records_invalid"),
         ({"external_id": ""}, "external_id"),
+        ({"data_available_at": "2026-11-24T06:00:00Z"}, "data_available_at"),
+        ({"finished_at": None}, "finished_at"),  # a success needs its finish time
+        ({"scheduled_for": "0001-01-01T00:00:00Z"}, "scheduled_for"),
+        ({"scheduled_for": "9999-12-31T00:00:00Z"}, "scheduled_for"),
+        ({"finished_at": "9999-12-31T23:59:59Z"}, "finished_at"),
+        ({"started_at": "0001-01-01T00:00:00Z"}, "started_at"),
+        ({"data_available_at": "2031-01-01T00:00:00Z"}, "data_available_at"),
     ],
 )
 def test_bad_runs_get_field_errors_and_write_nothing(service, pipeline, change, field):
@@ -102,7 +111,11 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     client.force_authenticate(member.user)
     for i in range(3):
         Run.objects.create(
-            pipeline=pipeline, external_id=f"r{i}", scheduled_for=f"2026-11-2{i}T06:00:00Z", status="success"
+            pipeline=pipeline,
+            external_id=f"r{i}",
+            scheduled_for=f"2026-11-2{i}T06:00:00Z",
+            status="success",
+            finished_at=f"2026-11-2{i}T07:00:00Z",
         )
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
@@ -113,3 +126,26 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     with django_assert_max_num_queries(len(few)):
         assert client.get("/api/runs/").json()["count"] == 23
     assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
+    pipeline = PipelineFactory(slug="profit-pipeline")
+    out = StringIO()
+    call_command("create_service_token", "airflow", stdout=out)
+    token = out.getvalue().split(": ")[1].strip()
+
+    def deliver(external_id):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post("/api/runs/", {**RUN, "pipeline": pipeline.slug, "external_id": external_id}, format="json")
+
+    # Several rounds: a lost race is rare in one round and certain over a few.
+    for round_ in range(5):
+        responses = race([functools.partial(deliver, f"retried-{round_}")] * 16)
+        assert all(not isinstance(r, Exception) for r in responses), responses
+        codes = sorted(r.status_code for r in responses)
+        assert set(codes) <= {200, 201}, [r.json() for r in responses if r.status_code not in (200, 201)]
+        assert codes.count(201) == 1
+        assert Run.objects.filter(external_id=f"retried-{round_}").count() == 1
