@@ -14,6 +14,18 @@ def default_critical_fields() -> list[str]:
     return ["transaction_id", "date", "amount"]
 
 
+def common_issues_well_formed(issues) -> bool:
+    """Common issues are stored as a list of {"text": str, "known_issue": bool}: the shape the runbook page reads."""
+    return isinstance(issues, list) and all(
+        isinstance(issue, dict)
+        and set(issue) == {"text", "known_issue"}
+        and isinstance(issue["text"], str)
+        and issue["text"].strip()
+        and isinstance(issue["known_issue"], bool)
+        for issue in issues
+    )
+
+
 class DownstreamTeam(models.Model):
     """A team that consumes a pipeline's data (Profit, Growth, Price…) and the lead to escalate to."""
 
@@ -66,8 +78,17 @@ class Pipeline(models.Model):
     def clean(self):
         from .schedules import is_valid_schedule
 
+        errors = {}
         if not is_valid_schedule(self.schedule):
-            raise ValidationError({"schedule": f"“{self.schedule}” is not a valid cron expression."})
+            errors["schedule"] = f"“{self.schedule}” is not a valid cron expression."
+        if not common_issues_well_formed(self.common_issues):
+            errors["common_issues"] = 'Each issue is {"text": "…", "known_issue": true or false}, with text.'
+        for field in ("critical_fields", "column_aliases"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+                errors[field] = "A list of names, none of them empty."
+        if errors:
+            raise ValidationError(errors)
 
     def owner(self, role: str) -> TeamMember | None:
         """The owner in `role`, read from prefetched ownerships when there are any."""

@@ -1,7 +1,19 @@
 from rest_framework import serializers
 
-from pipelines.models import Pipeline, Run
+from oncall.models import TeamMember
+from pipelines.models import DownstreamTeam, Pipeline, Run
 from pipelines.schedules import is_valid_schedule
+from pipelines.services import pipeline_runbook_update
+
+
+class MemberUsernameField(serializers.SlugRelatedField):
+    """A team member written and read as their login username."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="user__username", queryset=TeamMember.objects.select_related("user"), **kwargs)
+
+    def to_representation(self, obj):
+        return obj.user.username
 
 
 class CommonIssueSerializer(serializers.Serializer):
@@ -17,14 +29,22 @@ class DelayRuleSerializer(serializers.Serializer):
 
 
 class PipelineSerializer(serializers.ModelSerializer):
-    """A pipeline and its runbook. Managers may edit the schedule and the runbook fields; the rest comes
-    from the plan and the admin."""
+    """A pipeline and its runbook. Its owners and the managers edit the runbook fields and the schedule;
+    managers also the owners and the downstream team; the name, dependencies and delay rules come from
+    the plan and the admin."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
     runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
-    primary_owner = serializers.CharField(source="primary_owner.user.username", read_only=True, default=None)
-    secondary_owner = serializers.CharField(source="secondary_owner.user.username", read_only=True, default=None)
-    downstream_team = serializers.CharField(source="critical_downstream_team.name", read_only=True, default=None)
+    primary_owner = MemberUsernameField(required=False, help_text="Username; managers only.")
+    secondary_owner = MemberUsernameField(required=False, allow_null=True, help_text="Username; managers only.")
+    downstream_team = serializers.SlugRelatedField(
+        source="critical_downstream_team",
+        slug_field="name",
+        queryset=DownstreamTeam.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The critical downstream team's name; managers only.",
+    )
     depends_on = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     dependents = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     common_issues = serializers.ListField(child=CommonIssueSerializer(), required=False)
@@ -45,6 +65,12 @@ class PipelineSerializer(serializers.ModelSerializer):
         if not is_valid_schedule(value):
             raise serializers.ValidationError(f"“{value}” is not a valid cron expression (five fields, UTC).")
         return value
+
+    def update(self, instance, validated_data):
+        fields = dict(validated_data)
+        if "common_issues" in fields:
+            fields["common_issues"] = [dict(issue) for issue in fields["common_issues"]]
+        return pipeline_runbook_update(pipeline=instance, actor=self.context["request"].user, **fields)
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -7,19 +7,28 @@ from rest_framework.response import Response
 from oncall.permissions import PostRunsOrRead
 from pipelines.filtersets import PipelineFilterSet, RunFilterSet
 from pipelines.models import Pipeline, Run
+from pipelines.permissions import RunbookEditorsWrite
 from pipelines.services import run_upsert
 
 from .serializers import PipelineSerializer, RunSerializer
 
 
 class PipelineViewSet(viewsets.ModelViewSet):
-    """Pipelines looked up by slug. Everyone reads; managers edit the schedule and runbook fields."""
+    """Pipelines looked up by slug. Everyone reads; a pipeline's owners and the managers edit its runbook,
+    managers its owners and downstream team (403 for anyone else)."""
 
     queryset = Pipeline.objects.with_runbook_relations().prefetch_related("delay_rules__contact")
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
+    permission_classes = [RunbookEditorsWrite]
     lookup_field = "slug"
     http_method_names = ["get", "put", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        try:
+            serializer.save()
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
 
 
 class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
