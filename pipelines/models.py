@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from oncall.history import track, tracked_history
 from oncall.models import TeamMember
 
 from .choices import OwnerRole, RunStatus
@@ -33,6 +34,8 @@ class DownstreamTeam(models.Model):
     lead_name = models.CharField(max_length=150, blank=True)
     lead_email = models.EmailField(blank=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["name"]
 
@@ -63,6 +66,8 @@ class Pipeline(models.Model):
     )
     schedule = models.CharField(max_length=100, default=DEFAULT_SCHEDULE, help_text="Cron expression, UTC.")
     critical_fields = models.JSONField(default=default_critical_fields, blank=True)
+
+    history = tracked_history()
 
     objects = PipelineQuerySet.as_manager()
 
@@ -113,6 +118,8 @@ class Ownership(models.Model):
     member = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="ownerships")
     role = models.CharField(max_length=10, choices=OwnerRole.choices)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["pipeline", "role"]
         constraints = [
@@ -135,6 +142,8 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["name"]
 
@@ -149,6 +158,8 @@ class DelayRule(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="delay_rules")
     days_after_deadline = models.PositiveSmallIntegerField()
     data_description = models.CharField(max_length=200, blank=True, help_text='e.g. "sales data"')
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["pipeline", "days_after_deadline"]
@@ -215,3 +226,10 @@ class Run(models.Model):
                 errors[field] = "Cannot exceed records_total."
         if errors:
             raise ValidationError(errors)
+
+
+track("pipeline", Pipeline, label_field="name")
+track("ownership", Ownership, parent=("pipeline", "pipeline"))
+track("delay_rule", DelayRule, parent=("pipeline", "pipeline"))
+track("downstream_team", DownstreamTeam, label_field="name")
+track("contact", Contact, label_field="name")

@@ -79,12 +79,17 @@ def _sync_owners(pipeline: Pipeline, spec: PipelineSpec, members: dict[str, Team
 
 
 def ownerships_replace(*, pipeline: Pipeline, wanted: dict[str, TeamMember], actor=None) -> None:
-    """Give `pipeline` exactly the owners in `wanted` (role → member), one row at a time so the change log sees them."""
+    """Give `pipeline` exactly the owners in `wanted` (role → member), one row at a time so the change log
+    sees each; an owner who keeps their role keeps their row."""
+    current = {ownership.role: ownership for ownership in pipeline.ownerships.all()}
+    stale = [o for role, o in current.items() if role not in wanted or wanted[role].pk != o.member_id]
     # Delete first: swapping primary and secondary would otherwise trip the one-per-role constraint midway.
-    for ownership in pipeline.ownerships.all():
+    for ownership in stale:
         ownership._history_user = actor
         ownership.delete()
     for role, member in wanted.items():
+        if role in current and current[role] not in stale:
+            continue
         ownership = Ownership(pipeline=pipeline, member=member, role=role)
         ownership._history_user = actor
         ownership.full_clean()

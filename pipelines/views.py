@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from oncall.forms import add_service_errors
+from oncall.history import history_of
 from oncall.models import Notification, TeamMember
 from oncall.permissions import is_manager
 
@@ -68,6 +69,7 @@ class RunbookDetailView(DetailView):
                 standard_procedures=pipeline.standard_procedures,
             ),
             can_edit=can_edit_runbook(self.request.user, pipeline),
+            changes=history_of({"pipeline": [pipeline.pk]}),
             upstream=upstream,
             downstream=downstream,
             delay_contact_notices=Notification.objects.filter(
@@ -151,3 +153,6 @@ class TeamView(ListView):
             )
             .order_by("-active", "name")
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(changes=history_of({"member": None}), **kwargs)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from oncall.history import track, tracked_history
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
@@ -39,6 +40,8 @@ class SlaPolicy(models.Model):
     )
     business_opens = models.TimeField(default=time(9, 0))
     business_closes = models.TimeField(default=time(17, 0))
+
+    history = tracked_history()
 
     class Meta:
         verbose_name = "SLA policy"
@@ -134,6 +137,8 @@ class SlaReview(models.Model):
     notes = models.TextField(blank=True)
     action_items = models.TextField(blank=True, help_text="One per line.")
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["-month"]
         constraints = [
@@ -166,3 +171,7 @@ class SlaEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pipeline} {self.month:%Y-%m} {self.get_dimension_display()}"
+
+
+track("sla_policy", SlaPolicy)
+track("sla_review", SlaReview, label_field="month")

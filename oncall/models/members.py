@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ..history import track, tracked_history
 from ..querysets import TeamMemberQuerySet
 
 
@@ -39,6 +40,8 @@ class TeamMember(models.Model):
 
     objects = TeamMemberQuerySet.as_manager()
 
+    history = tracked_history(excluded_fields=["calendar_token"])
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -54,3 +57,6 @@ class TeamMember(models.Model):
     @property
     def username(self) -> str:
         return self.user.get_username()
+
+
+track("member", TeamMember, label_field="name")

@@ -1,19 +1,10 @@
 from rest_framework import serializers
 
+from oncall.api.serializers import MemberUsernameField
 from oncall.models import TeamMember
 from pipelines.models import DownstreamTeam, Pipeline, Run
 from pipelines.schedules import is_valid_schedule
 from pipelines.services import pipeline_runbook_update
-
-
-class MemberUsernameField(serializers.SlugRelatedField):
-    """A team member written and read as their login username."""
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="user__username", queryset=TeamMember.objects.select_related("user"), **kwargs)
-
-    def to_representation(self, obj):
-        return obj.user.username
 
 
 class CommonIssueSerializer(serializers.Serializer):
@@ -35,8 +26,13 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
     runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
-    primary_owner = MemberUsernameField(required=False, help_text="Username; managers only.")
-    secondary_owner = MemberUsernameField(required=False, allow_null=True, help_text="Username; managers only.")
+    # All members: the service says which have left the team.
+    primary_owner = MemberUsernameField(
+        queryset=TeamMember.objects.select_related("user"), required=False, help_text="Managers only."
+    )
+    secondary_owner = MemberUsernameField(
+        queryset=TeamMember.objects.select_related("user"), required=False, allow_null=True, help_text="Managers only."
+    )
     downstream_team = serializers.SlugRelatedField(
         source="critical_downstream_team",
         slug_field="name",

@@ -1,9 +1,12 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from oncall.api.history import ChangeSerializer, paginated_changes
+from oncall.history import changes_queryset
 from oncall.permissions import PostRunsOrRead
 from pipelines.filtersets import PipelineFilterSet, RunFilterSet
 from pipelines.models import Pipeline, Run
@@ -23,6 +26,13 @@ class PipelineViewSet(viewsets.ModelViewSet):
     permission_classes = [RunbookEditorsWrite]
     lookup_field = "slug"
     http_method_names = ["get", "put", "patch", "head", "options"]
+
+    @extend_schema(responses=ChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, slug=None):
+        """The runbook's change log, newest first: its fields, owners and delay rules."""
+        pipeline = self.get_object()
+        return paginated_changes(self, changes_queryset(subjects={"pipeline": [pipeline.pk]}))
 
     def perform_update(self, serializer):
         try:
