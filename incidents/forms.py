@@ -1,7 +1,6 @@
 from datetime import UTC
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from oncall.models import TeamMember
@@ -85,13 +84,3 @@ class CommunicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), max_length=Communication._meta.get_field("message").max_length
     )
     sent_at = UtcDateTimeField(label="Sent at (UTC)", required=False, help_text="Leave empty for now.")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: next to the field it names, else above the form."""
-    renamed = renamed or {}
-    messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for name, texts in messages.items():
-        field = renamed.get(name, name)
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)

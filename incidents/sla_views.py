@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from oncall.history import history_of
 from oncall.months import add_months, first_of_month
 from oncall.permissions import is_manager
 
@@ -394,8 +395,11 @@ class SlaMonthView(MonthInUrl, TemplateView):
     def get_context_data(self, **kwargs):
         month: date = self.kwargs["month"]
         current = this_month()
+        dashboard = sla_dashboard(month)
         return super().get_context_data(
-            dashboard=sla_dashboard(month),
+            dashboard=dashboard,
+            # The policy's changes, and the sign-off of this month.
+            changes=history_of({"sla_policy": None, "sla_review": [dashboard.review.pk] if dashboard.review else []}),
             previous_month=add_months(month, -1),
             # Figures for a month that has not started cannot exist.
             next_month=add_months(month, 1) if month < current else None,

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.views.generic import DetailView, FormView, ListView
 
+from oncall.forms import add_service_errors
 from oncall.models import TeamMember
 from oncall.permissions import acting_member
 
 from .choices import IncidentStatus
 from .filtersets import IncidentFilterSet
-from .forms import CommunicationForm, IncidentNoteForm, IncidentOpenForm, IncidentStepForm, add_service_errors
+from .forms import CommunicationForm, IncidentNoteForm, IncidentOpenForm, IncidentStepForm
 from .models import Communication, Incident, IncidentNote
 from .services import (
     STEPS,

@@ -270,3 +270,13 @@ class HolidayTradeForm(forms.Form):
         """A `TradeError`'s messages next to the fields they name (the trade's status above the form)."""
         for name, problems in error.message_dict.items():
             self.add_error(name if name in self.fields else None, problems)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: next to the field it names, else above the form."""
+    renamed = renamed or {}
+    messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, texts in messages.items():
+        field = renamed.get(name, name)
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)

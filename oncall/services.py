@@ -374,7 +374,11 @@ def member_offboard(
 
 def members_deactivate_departed(*, today: date) -> int:
     """Mark members whose effective leaving date has come as inactive."""
-    return TeamMember.objects.filter(active=True, left_on__lte=today).update(active=False)
+    departed = list(TeamMember.objects.filter(active=True, left_on__lte=today))
+    for member in departed:  # one save each (a handful a year), so the change log records each
+        member.active = False
+        member.save(update_fields=["active"])
+    return len(departed)
 
 
 # --- holiday history -----------------------------------------------------------------------------
@@ -630,9 +634,10 @@ def holiday_trade_accept(*, trade_id: int, member: TeamMember, now: datetime | N
     trade.status, trade.decided_at = TradeStatus.ACCEPTED, now
     trade.save(update_fields=["status", "decided_at"])
     # Other pending offers of these shifts can no longer be honoured.
-    HolidayTrade.objects.filter(status=TradeStatus.PENDING).filter(
+    overtaken = HolidayTrade.objects.filter(status=TradeStatus.PENDING).filter(
         Q(shift__in=changed) | Q(counterparty_shift__in=changed)
-    ).exclude(pk=trade.pk).update(status=TradeStatus.CANCELLED, decided_at=now)
+    )
+    _trades_close(overtaken.exclude(pk=trade.pk), TradeStatus.CANCELLED, now)
     _trade_notify(trade, "accepted", [requester, counterparty])
     return trade
 
@@ -658,13 +663,22 @@ def _holiday_trade_close(trade_id: int, member: TeamMember, role: str, status: s
     return trade
 
 
+@transaction.atomic
 def holiday_trades_expire(*, now: datetime) -> int:
     """Pending trades whose shift (or the shift asked for) has started can no longer happen."""
-    return (
-        HolidayTrade.objects.filter(status=TradeStatus.PENDING)
-        .filter(Q(shift__start__lte=now) | Q(counterparty_shift__start__lte=now))
-        .update(status=TradeStatus.EXPIRED, decided_at=now)
+    started = HolidayTrade.objects.filter(status=TradeStatus.PENDING).filter(
+        Q(shift__start__lte=now) | Q(counterparty_shift__start__lte=now)
     )
+    return _trades_close(started, TradeStatus.EXPIRED, now)
+
+
+def _trades_close(trades, status: str, now: datetime) -> int:
+    """Close each trade with its own save (a few at a time), so the change log records every status change."""
+    closed = list(trades.select_for_update(of=("self",)))
+    for trade in closed:
+        trade.status, trade.decided_at = status, now
+        trade.save(update_fields=["status", "decided_at"])
+    return len(closed)
 
 
 def _trade_notify(trade: HolidayTrade, event: str, members: list[TeamMember]) -> None:

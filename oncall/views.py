@@ -19,6 +19,7 @@ from .choices import TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
 from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
+from .history import history_of
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
 from .months import add_months
 from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
@@ -145,6 +146,7 @@ class OnCallCalendarView(TemplateView):
             this_month_query=self.query_for(today.replace(day=1)),
             rotations=rotations,
             shown_rotations=shown,
+            changes=history_of({"rotation": [r.pk for r in shown]}) if shown else [],
             several_rotations=len(rotations) > 1,
             filtered_member=chosen.get("member"),
             me=me,
@@ -353,6 +355,7 @@ class HolidayTradeListView(TemplateView):
             incoming=[trade for trade in pending if trade.counterparty_id == me.pk],
             outgoing=[trade for trade in pending if trade.requested_by_id == me.pk],
             history=sorted(decided, key=lambda trade: (trade.decided_at, trade.pk), reverse=True),
+            changes=history_of({"trade": [trade.pk for trade in trades]}) if trades else [],
             **kwargs,
         )
 

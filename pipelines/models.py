@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from oncall.history import track, tracked_history
 from oncall.models import TeamMember
 from oncall.years import END_INSTANT, FIRST_INSTANT, validate_supported_date
 
@@ -24,12 +25,26 @@ def default_critical_fields() -> list[str]:
     return ["transaction_id", "date", "amount"]
 
 
+def common_issues_well_formed(issues) -> bool:
+    """Common issues are stored as a list of {"text": str, "known_issue": bool}: the shape the runbook page reads."""
+    return isinstance(issues, list) and all(
+        isinstance(issue, dict)
+        and set(issue) == {"text", "known_issue"}
+        and isinstance(issue["text"], str)
+        and issue["text"].strip()
+        and isinstance(issue["known_issue"], bool)
+        for issue in issues
+    )
+
+
 class DownstreamTeam(models.Model):
     """A team that consumes a pipeline's data (Profit, Growth, Price…) and the lead to escalate to."""
 
     name = models.CharField(max_length=100, unique=True)
     lead_name = models.CharField(max_length=150, blank=True)
     lead_email = models.EmailField(blank=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["name"]
@@ -67,6 +82,8 @@ class Pipeline(models.Model):
     )
     critical_fields = models.JSONField(default=default_critical_fields, blank=True)
 
+    history = tracked_history()
+
     objects = PipelineQuerySet.as_manager()
 
     class Meta:
@@ -77,6 +94,17 @@ class Pipeline(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pipelines:runbook-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if not common_issues_well_formed(self.common_issues):
+            errors["common_issues"] = 'Each issue is {"text": "…", "known_issue": true or false}, with text.'
+        for field in ("critical_fields", "column_aliases"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+                errors[field] = "A list of names, none of them empty."
+        if errors:
+            raise ValidationError(errors)
 
     def owner(self, role: str) -> TeamMember | None:
         """The owner in `role`, read from prefetched ownerships when there are any."""
@@ -101,6 +129,8 @@ class Ownership(models.Model):
     member = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="ownerships")
     role = models.CharField(max_length=10, choices=OwnerRole.choices)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["pipeline", "role"]
         constraints = [
@@ -123,6 +153,8 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["name"]
 
@@ -137,6 +169,8 @@ class DelayRule(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="delay_rules")
     days_after_deadline = models.PositiveSmallIntegerField()
     data_description = models.CharField(max_length=200, blank=True, help_text='e.g. "sales data"')
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["pipeline", "days_after_deadline"]
@@ -245,3 +279,10 @@ class Run(models.Model):
                 errors[field] = "Cannot exceed records_total."
         if errors:
             raise ValidationError(errors)
+
+
+track("pipeline", Pipeline, label_field="name")
+track("ownership", Ownership, parent=("pipeline", "pipeline"))
+track("delay_rule", DelayRule, parent=("pipeline", "pipeline"))
+track("downstream_team", DownstreamTeam, label_field="name")
+track("contact", Contact, label_field="name")

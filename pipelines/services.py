@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
@@ -12,6 +13,7 @@ from oncall.services import ImportSummary, assign_changed_fields
 
 from .choices import OwnerRole, RunStatus
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
+from .permissions import can_edit_ownership, can_edit_runbook
 from .plan import PipelineSpec
 
 
@@ -72,10 +74,91 @@ def _sync_owners(pipeline: Pipeline, spec: PipelineSpec, members: dict[str, Team
     current = {o.role: o.member_id for o in pipeline.ownerships.all()}
     if current == {role: member.pk for role, member in wanted.items()}:
         return False
-    # Delete first: swapping primary and secondary would otherwise trip the one-per-role constraint midway.
-    pipeline.ownerships.all().delete()
-    Ownership.objects.bulk_create(Ownership(pipeline=pipeline, member=m, role=r) for r, m in wanted.items())
+    ownerships_replace(pipeline=pipeline, wanted=wanted)
     return True
+
+
+def ownerships_replace(*, pipeline: Pipeline, wanted: dict[str, TeamMember], actor=None) -> None:
+    """Give `pipeline` exactly the owners in `wanted` (role → member), one row at a time so the change log
+    sees each; an owner who keeps their role keeps their row."""
+    current = {ownership.role: ownership for ownership in pipeline.ownerships.all()}
+    stale = [o for role, o in current.items() if role not in wanted or wanted[role].pk != o.member_id]
+    # Delete first: swapping primary and secondary would otherwise trip the one-per-role constraint midway.
+    for ownership in stale:
+        ownership._history_user = actor
+        ownership.delete()
+    for role, member in wanted.items():
+        if role in current and current[role] not in stale:
+            continue
+        ownership = Ownership(pipeline=pipeline, member=member, role=role)
+        ownership._history_user = actor
+        ownership.full_clean()
+        ownership.save()
+    getattr(pipeline, "_prefetched_objects_cache", {}).pop("ownerships", None)
+
+
+RUNBOOK_FIELDS = (
+    "description",
+    "common_issues",
+    "standard_procedures",
+    "critical_fields",
+    "column_aliases",
+    "schedule",
+)
+MANAGER_FIELDS = ("critical_downstream_team", "primary_owner", "secondary_owner")
+
+
+@transaction.atomic
+def pipeline_runbook_update(*, pipeline: Pipeline, actor, **fields) -> Pipeline:
+    """Edit a runbook from the portal: its owners and the managers change the runbook fields
+    (`RUNBOOK_FIELDS`); only managers change the owners and the critical downstream team.
+
+    `actor` is the signed-in user; PermissionDenied when they may not make this change. Fields
+    left out stay as they are; `secondary_owner=None` removes the secondary owner.
+    """
+    unknown = set(fields) - set(RUNBOOK_FIELDS) - set(MANAGER_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a runbook field: {', '.join(sorted(unknown))}")
+    pipeline = Pipeline.objects.select_for_update().prefetch_related("ownerships__member").get(pk=pipeline.pk)
+    if not can_edit_runbook(actor, pipeline):
+        raise PermissionDenied("Only the pipeline's owners and the managers edit its runbook.")
+    current = {
+        "critical_downstream_team": pipeline.critical_downstream_team,
+        "primary_owner": pipeline.primary_owner,
+        "secondary_owner": pipeline.secondary_owner,
+    }
+    # A field sent back unchanged (a form or a PUT carries them all) is no ownership change.
+    manager_changes = {name for name in MANAGER_FIELDS if name in fields and fields[name] != current[name]}
+    if manager_changes and not can_edit_ownership(actor):
+        raise PermissionDenied("Only managers change a pipeline's owners and downstream team.")
+
+    primary = fields.pop("primary_owner", current["primary_owner"])
+    secondary = fields.pop("secondary_owner", current["secondary_owner"])
+    if assign_changed_fields(pipeline, fields):
+        pipeline.full_clean()
+        pipeline._history_user = actor
+        pipeline.save()
+    if manager_changes & {"primary_owner", "secondary_owner"}:
+        ownerships_replace(pipeline=pipeline, wanted=_owners_checked(primary, secondary), actor=actor)
+    return pipeline
+
+
+def _owners_checked(primary: TeamMember | None, secondary: TeamMember | None) -> dict[str, TeamMember]:
+    errors = {}
+    if primary is None:
+        errors["primary_owner"] = "A pipeline needs a primary owner."
+    elif not primary.active:
+        errors["primary_owner"] = f"{primary} has left the team."
+    if secondary is not None and not secondary.active:
+        errors["secondary_owner"] = f"{secondary} has left the team."
+    elif secondary is not None and primary is not None and secondary.pk == primary.pk:
+        errors["secondary_owner"] = "The secondary owner must be someone other than the primary owner."
+    if errors:
+        raise ValidationError(errors)
+    wanted = {OwnerRole.PRIMARY: primary}
+    if secondary is not None:
+        wanted[OwnerRole.SECONDARY] = secondary
+    return wanted
 
 
 def _sync_delay_rules(pipeline: Pipeline, spec: PipelineSpec, summary: ImportSummary) -> bool:

@@ -1,14 +1,40 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
+from oncall.forms import add_service_errors
+from oncall.history import history_of
 from oncall.models import Notification, TeamMember
+from oncall.permissions import is_manager
 
 from .diagram import dependency_diagram
 from .filtersets import PipelineFilterSet
+from .forms import CommonIssueFormSet, RunbookForm, common_issues_from
 from .models import Ownership, Pipeline
+from .permissions import can_edit_runbook
 from .rendering import render_markdown, render_markdown_inline
-from .services import DELAY_CONTACT_KIND, delay_contact_about
+from .services import DELAY_CONTACT_KIND, delay_contact_about, pipeline_runbook_update
+
+
+def runbook_html(*, description: str, common_issues: list[dict], standard_procedures: str) -> dict:
+    """The runbook's Markdown rendered as the runbook page shows it, `#slug` links pointing at portal pages."""
+    slugs = set(Pipeline.objects.values_list("slug", flat=True))
+
+    def anchor_url(slug: str) -> str | None:
+        return reverse("pipelines:runbook-detail", kwargs={"slug": slug}) if slug in slugs else None
+
+    return {
+        "description_html": render_markdown(description, anchor_url),
+        "issues_html": [
+            (issue.get("known_issue", False), render_markdown_inline(issue.get("text", ""), anchor_url))
+            for issue in common_issues
+        ],
+        "procedures_html": render_markdown(standard_procedures, anchor_url),
+    }
 
 
 class RunbookListView(ListView):
@@ -34,20 +60,16 @@ class RunbookDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         pipeline = self.object
-        slugs = set(Pipeline.objects.values_list("slug", flat=True))
-
-        def anchor_url(slug: str) -> str | None:
-            return reverse("pipelines:runbook-detail", kwargs={"slug": slug}) if slug in slugs else None
-
         upstream = list(pipeline.depends_on.all())
         downstream = list(pipeline.dependents.all())
         return super().get_context_data(
-            description_html=render_markdown(pipeline.description, anchor_url),
-            issues_html=[
-                (issue.get("known_issue", False), render_markdown_inline(issue.get("text", ""), anchor_url))
-                for issue in pipeline.common_issues
-            ],
-            procedures_html=render_markdown(pipeline.standard_procedures, anchor_url),
+            **runbook_html(
+                description=pipeline.description,
+                common_issues=pipeline.common_issues,
+                standard_procedures=pipeline.standard_procedures,
+            ),
+            can_edit=can_edit_runbook(self.request.user, pipeline),
+            changes=history_of({"pipeline": [pipeline.pk]}),
             upstream=upstream,
             downstream=downstream,
             delay_contact_notices=Notification.objects.filter(
@@ -60,6 +82,61 @@ class RunbookDetailView(DetailView):
             ),
             **kwargs,
         )
+
+
+class RunbookEditView(TemplateView):
+    """`/runbooks/<slug>/edit/`: the owners and the managers edit the runbook; "Preview" renders it unsaved."""
+
+    template_name = "pipelines/pipeline_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pipeline = get_object_or_404(Pipeline.objects.with_runbook_relations(), slug=kwargs["slug"])
+        if not can_edit_runbook(request.user, self.pipeline):
+            raise PermissionDenied("Only the pipeline's owners and the managers edit its runbook.")
+        self.manager = is_manager(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        pipeline = self.pipeline
+        form = RunbookForm(
+            manager=self.manager,
+            initial={
+                "description": pipeline.description,
+                "standard_procedures": pipeline.standard_procedures,
+                "schedule": pipeline.schedule,
+                "critical_fields": pipeline.critical_fields,
+                "column_aliases": pipeline.column_aliases,
+                "primary_owner": pipeline.primary_owner,
+                "secondary_owner": pipeline.secondary_owner,
+                "critical_downstream_team": pipeline.critical_downstream_team,
+            },
+        )
+        issues = CommonIssueFormSet(prefix="issues", initial=pipeline.common_issues)
+        return self.render_to_response(self.get_context_data(form=form, issues=issues))
+
+    def post(self, request, *args, **kwargs):
+        form = RunbookForm(request.POST, manager=self.manager)
+        issues = CommonIssueFormSet(request.POST, prefix="issues")
+        if not (form.is_valid() and issues.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, issues=issues))
+        fields = {**form.cleaned_data, "common_issues": common_issues_from(issues)}
+        if "preview" in request.POST:
+            preview = runbook_html(
+                description=fields["description"],
+                common_issues=fields["common_issues"],
+                standard_procedures=fields["standard_procedures"],
+            )
+            return self.render_to_response(self.get_context_data(form=form, issues=issues, preview=preview))
+        try:
+            pipeline_runbook_update(pipeline=self.pipeline, actor=request.user, **fields)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.render_to_response(self.get_context_data(form=form, issues=issues))
+        messages.success(request, f"The {self.pipeline.name} runbook is saved.")
+        return HttpResponseRedirect(self.pipeline.get_absolute_url())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pipeline=self.pipeline, manager=self.manager, **kwargs)
 
 
 class TeamView(ListView):
@@ -76,3 +153,6 @@ class TeamView(ListView):
             )
             .order_by("-active", "name")
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(changes=history_of({"member": None}), **kwargs)

@@ -3,6 +3,8 @@ from urllib.parse import unquote, unquote_to_bytes
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from oncall.history import change_source
+
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     """Deny by default: every page needs a signed-in user.
@@ -44,3 +46,23 @@ class RejectNulBytesMiddleware:
         if request.content_type == "multipart/form-data" and request.method == "POST":
             return any("\x00" in key or "\x00" in value for key, values in request.POST.lists() for value in values)
         return False
+
+
+def request_change_source(path: str) -> str:
+    """Through what a request changes things, for the change log: the API, the admin or a page."""
+    if path.startswith("/api/"):
+        return "API"
+    if path.startswith("/admin/"):
+        return "admin"
+    return "page"
+
+
+class ChangeSourceMiddleware:
+    """Label every change made while handling a request with where the request came in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with change_source(request_change_source(request.path_info)):
+            return self.get_response(request)

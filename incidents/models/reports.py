@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 
+from oncall.history import track, tracked_history
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
@@ -53,6 +54,8 @@ class SlaPolicy(models.Model):
     )
     business_opens = models.TimeField(default=time(9, 0))
     business_closes = models.TimeField(default=time(17, 0))
+
+    history = tracked_history()
 
     class Meta:
         verbose_name = "SLA policy"
@@ -159,6 +162,8 @@ class SlaReview(models.Model):
         blank=True, max_length=5000, validators=[MaxLengthValidator(5000)], help_text="One per line."
     )
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["-month"]
         constraints = [
@@ -191,3 +196,7 @@ class SlaEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pipeline} {self.month:%Y-%m} {self.get_dimension_display()}"
+
+
+track("sla_policy", SlaPolicy)
+track("sla_review", SlaReview, label_field="month")

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .history import ChangeViewSet
 from .views import (
     HolidayTradeViewSet,
     HolidayViewSet,
@@ -16,5 +17,6 @@ router.register("shifts", ShiftViewSet, basename="shift")
 router.register("oncall/now", OnCallNowViewSet, basename="oncall-now")
 router.register("holidays", HolidayViewSet, basename="holiday")
 router.register("trades", HolidayTradeViewSet, basename="trade")
+router.register("changes", ChangeViewSet, basename="change")
 
 urlpatterns = router.urls

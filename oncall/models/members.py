@@ -5,6 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from ..history import track, tracked_history
 from ..querysets import TeamMemberQuerySet
 from ..years import validate_supported_date
 
@@ -41,6 +42,8 @@ class TeamMember(models.Model):
 
     objects = TeamMemberQuerySet.as_manager()
 
+    history = tracked_history(excluded_fields=["calendar_token"])
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -56,3 +59,6 @@ class TeamMember(models.Model):
     @property
     def username(self) -> str:
         return self.user.get_username()
+
+
+track("member", TeamMember, label_field="name")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..choices import CustomHolidayKind, ShiftKind
+from ..history import track, tracked_history
 from ..querysets import ShiftQuerySet
 from ..years import validate_supported_date
 from .members import TeamMember, new_feed_token
@@ -42,6 +43,8 @@ class Rotation(models.Model):
     plan_fingerprint = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Digest of the last generation's inputs and result."
     )
+
+    history = tracked_history(excluded_fields=["feed_token", "plan_fingerprint"])
 
     class Meta:
         ordering = ["name"]
@@ -88,6 +91,8 @@ class RotationMembership(models.Model):
     starts_on = models.DateField(null=True, blank=True, help_text="Empty: since the rotation began.")
     ends_on = models.DateField(null=True, blank=True, help_text="Empty: still in the rotation.")
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["rotation", "position", "starts_on"]
         constraints = [
@@ -121,6 +126,8 @@ class CustomHoliday(models.Model):
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=10, choices=CustomHolidayKind.choices, default=CustomHolidayKind.ADDITION)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["date"]
@@ -194,3 +201,8 @@ class HolidayRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holiday_name} {self.date.year}: {self.member}"
+
+
+track("rotation", Rotation, label_field="name")
+track("rotation_membership", RotationMembership, parent=("rotation", "rotation"))
+track("custom_holiday", CustomHoliday, label_field="date", parent=("rotation", "rotation"))

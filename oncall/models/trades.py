@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from ..choices import TradeStatus
+from ..history import track, tracked_history
 from .members import TeamMember
 from .rotations import Shift
 
@@ -25,6 +26,8 @@ class HolidayTrade(models.Model):
     warning = models.CharField(max_length=500, blank=True, help_text="Why the trade breaks the holiday window.")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -53,3 +56,6 @@ class HolidayTrade(models.Model):
     @property
     def is_swap(self) -> bool:
         return self.counterparty_shift_id is not None
+
+
+track("trade", HolidayTrade)

@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
-from pipelines.models import Pipeline, Run
+from oncall.api.serializers import MemberUsernameField
+from oncall.models import TeamMember
+from pipelines.models import DownstreamTeam, Pipeline, Run
+from pipelines.services import pipeline_runbook_update
 
 
 class CommonIssueSerializer(serializers.Serializer):
@@ -16,14 +19,27 @@ class DelayRuleSerializer(serializers.Serializer):
 
 
 class PipelineSerializer(serializers.ModelSerializer):
-    """A pipeline and its runbook. Managers may edit the schedule and the runbook fields; the rest comes
-    from the plan and the admin."""
+    """A pipeline and its runbook. Its owners and the managers edit the runbook fields and the schedule;
+    managers also the owners and the downstream team; the name, dependencies and delay rules come from
+    the plan and the admin."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
     runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
-    primary_owner = serializers.CharField(source="primary_owner.user.username", read_only=True, default=None)
-    secondary_owner = serializers.CharField(source="secondary_owner.user.username", read_only=True, default=None)
-    downstream_team = serializers.CharField(source="critical_downstream_team.name", read_only=True, default=None)
+    # All members: the service says which have left the team.
+    primary_owner = MemberUsernameField(
+        queryset=TeamMember.objects.select_related("user"), required=False, help_text="Managers only."
+    )
+    secondary_owner = MemberUsernameField(
+        queryset=TeamMember.objects.select_related("user"), required=False, allow_null=True, help_text="Managers only."
+    )
+    downstream_team = serializers.SlugRelatedField(
+        source="critical_downstream_team",
+        slug_field="name",
+        queryset=DownstreamTeam.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The critical downstream team's name; managers only.",
+    )
     depends_on = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     dependents = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     common_issues = serializers.ListField(child=CommonIssueSerializer(), required=False)
@@ -39,6 +55,12 @@ class PipelineSerializer(serializers.ModelSerializer):
             "schedule", "critical_fields", "delay_rules",
         ]  # fmt: skip
         read_only_fields = ["slug", "name"]
+
+    def update(self, instance, validated_data):
+        fields = dict(validated_data)
+        if "common_issues" in fields:
+            fields["common_issues"] = [dict(issue) for issue in fields["common_issues"]]
+        return pipeline_runbook_update(pipeline=instance, actor=self.context["request"].user, **fields)
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -76,8 +76,12 @@ def test_runbook_detail_cannot_carry_a_script(member_client):
         common_issues=[{"text": "<script>bad()</script>", "known_issue": True}],
     )
     html = member_client.get(pipeline.get_absolute_url()).content.decode().lower()
-    assert "alert(" not in html and "onerror" not in html and "javascript:" not in html
-    assert "loads data" in html
+    runbook = html[html.index('<article class="runbook-text">') : html.index("</article>")]
+    assert "alert(" not in runbook and "onerror" not in runbook and "javascript:" not in runbook
+    assert "loads data" in runbook
+    # The History shows the text as typed, as text: no tag of it reaches the page.
+    assert "<script>alert" not in html and "<img" not in html and 'href="javascript:' not in html
+    assert "&lt;script&gt;alert(" in html
 
 
 def test_runbook_detail_404s_for_unknown_slug(member_client):

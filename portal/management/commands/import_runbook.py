@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from oncall.history import change_source
 from pipelines.plan import PlanError
 from pipelines.plan_parser import read_plan_file
 from portal.services import maintenance_plan_import
@@ -19,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error.strerror or error}") from error
         except PlanError as error:
             raise CommandError(f"{path}: {error}") from error
-        summary = maintenance_plan_import(plan=plan, dry_run=dry_run)
+        with change_source("plan import"):
+            summary = maintenance_plan_import(plan=plan, dry_run=dry_run)
 
         prefix = "Would have " if dry_run else ""
         for verb, groups in (("created", summary.created), ("updated", summary.updated)):
