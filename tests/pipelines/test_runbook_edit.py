@@ -124,7 +124,7 @@ def test_runbook_edit_page_shows_an_invalid_schedule_next_to_its_field(client, p
         f"/runbooks/{pipeline.slug}/edit/", form_data(pipeline, schedule="every day")
     )
     assert response.status_code == 200
-    assert "is not a valid cron expression" in str(response.context["form"].errors["schedule"])
+    assert "is not a schedule the portal can follow" in str(response.context["form"].errors["schedule"])
     pipeline.refresh_from_db()
     assert pipeline.schedule == "0 0 * * *"
 
