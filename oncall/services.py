@@ -302,6 +302,13 @@ def calendar_token_reset(*, member: TeamMember) -> str:
     return member.calendar_token
 
 
+def member_feed_token_reset(*, member: TeamMember) -> str:
+    """The "new link" button of a member's calendar feed: the old URL answers 404 from now on."""
+    member.calendar_token = new_feed_token()
+    member.save(update_fields=["calendar_token"])
+    return member.calendar_token
+
+
 def rotation_feed_token_reset(*, rotation: Rotation) -> str:
     """Give the rotation a new feed token: the old feed URL answers 404 from now on.
 

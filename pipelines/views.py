@@ -1,8 +1,10 @@
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
+from oncall.accounts import INVITATION_KIND
 from oncall.models import Notification, TeamMember
+from oncall.permissions import is_manager
 
 from .diagram import dependency_diagram
 from .filtersets import PipelineFilterSet
@@ -63,7 +65,7 @@ class RunbookDetailView(DetailView):
 
 
 class TeamView(ListView):
-    """`/team/`: members, their area and expertise, and the pipelines they own."""
+    """`/team/`: members, their area and expertise, the pipelines they own, and who has not signed in yet."""
 
     template_name = "pipelines/team.html"
     context_object_name = "members"
@@ -74,5 +76,9 @@ class TeamView(ListView):
             .prefetch_related(
                 Prefetch("ownerships", queryset=Ownership.objects.select_related("pipeline").order_by("pipeline__name"))
             )
+            .annotate(invited_at=Max("notifications__created_at", filter=Q(notifications__kind=INVITATION_KIND)))
             .order_by("-active", "name")
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_invite=is_manager(self.request.user), **kwargs)

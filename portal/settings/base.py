@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "oncall.context_processors.display_zone",
             ],
         },
     },
@@ -92,6 +93,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every route in goes through oncall.accounts.can_sign_in: offboarded members cannot sign in.
+AUTHENTICATION_BACKENDS = ["oncall.accounts.MemberBackend", "oncall.sso.MemberOIDCBackend"]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day, once
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,10 +145,25 @@ DATA_ENGINEERING_MANAGER_EMAIL = os.environ.get("DATA_ENGINEERING_MANAGER_EMAIL"
 # Base URL used in emails and calendar feeds.
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
+# Single sign-on (OpenID Connect, e.g. Microsoft Entra ID): on when the three OIDC_ variables are set.
+# The provider's endpoints come from its discovery document; mozilla-django-oidc does the protocol.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ONLY = env_bool("OIDC_ONLY")  # hide the password form (the admin's own sign-in stays)
+# Entra ID sends no email_verified claim: set this to trust its email claim all the same.
+OIDC_TRUST_EMAIL = env_bool("OIDC_TRUST_EMAIL")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False  # only the team gets in: an identity must match a member
+OIDC_TIMEOUT = 10
+OIDC_USE_PKCE = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "oncall.authentication.PersonalTokenAuthentication",
+        "oncall.authentication.ServiceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["oncall.permissions.ReadOrManagerWrite"],
