@@ -8,10 +8,12 @@ active member whose email matches its verified email (any case): nobody is ever 
 import functools
 import logging
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -68,7 +70,21 @@ class MemberOIDCBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not self.enabled or request is None:
             return None
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except (SuspiciousOperation, jwt.PyJWTError, requests.RequestException) as error:
+            logger.warning("single sign-on failed: %s", error)
+            return None
+
+    def verify_token(self, token, **kwargs):
+        """The library checks the signature, expiry and nonce; the issuer and audience are checked here."""
+        payload = super().verify_token(token, **kwargs)
+        audience = payload.get("aud")
+        if str(payload.get("iss", "")).rstrip("/") != settings.OIDC_ISSUER or settings.OIDC_CLIENT_ID not in (
+            audience if isinstance(audience, list) else [audience]
+        ):
+            raise SuspiciousOperation("The ID token was not issued to this portal.")
+        return payload
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = dict(payload)
