@@ -138,6 +138,7 @@ class AccountActionView(AccountView):
     """The other forms of `/account/`, each posted to its own URL and back to the page."""
 
     action = ""
+    http_method_names = ["post"]
 
     def post(self, request, pk=None):
         return getattr(self, self.action)(request, pk)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.generic import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -122,6 +123,13 @@ class SignOnStartView(OIDCAuthenticationRequestView):
     """`/accounts/sso/`: off to the provider."""
 
     get_settings = staticmethod(oidc_setting)
+
+    def __init__(self, **kwargs):
+        # The library reads the provider's endpoints here, before `sso_required` can answer 404.
+        if sso_enabled():
+            super().__init__(**kwargs)
+        else:
+            View.__init__(self, **kwargs)
 
 
 @method_decorator([login_not_required, sso_required], name="dispatch")

@@ -24,6 +24,13 @@ def sign_on(client: Client):
     return client.get(f"{back.path}?{back.query}")
 
 
+def test_without_configuration_single_sign_on_is_not_there(client, settings):
+    settings.OIDC_ISSUER = settings.OIDC_CLIENT_ID = settings.OIDC_CLIENT_SECRET = ""
+    assert b"single sign-on" not in client.get("/accounts/login/").content
+    assert client.get("/accounts/sso/").status_code == 404
+    assert client.get("/accounts/sso/callback/?code=x&state=y").status_code == 404
+
+
 @pytest.fixture
 def jasmine(db):
     return TeamMemberFactory(name="Jasmine Glancy", email="Jasmine.Glancy@example.com")
