@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
+from .accounts import member_invite
 from .models import CustomHoliday, HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .services import rotation_regenerate_after_commit
 
@@ -12,6 +14,22 @@ class TeamMemberAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     readonly_fields = ["successor", "calendar_token"]
+    actions = ["invite"]
+
+    @admin.action(description="Invite the selected members to set a password")
+    def invite(self, request, queryset):
+        invited, refused = [], []
+        for member in queryset.select_related("user").order_by("name"):
+            try:
+                member_invite(member=member, invited_by=request.user)
+            except ValidationError as error:
+                refused.append(" ".join(error.messages))
+            else:
+                invited.append(member.name)
+        if invited:
+            self.message_user(request, f"Invited {len(invited)}: {', '.join(invited)}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Not invited: {reason}", messages.WARNING)
 
 
 class RotationMembershipInline(admin.TabularInline):

@@ -53,12 +53,14 @@ def notify(
     """Record one email per recipient for `event` and send them after the commit.
 
     `event` identifies what happened (e.g. `incident-12-opened`); a recipient already told about
-    that event is skipped, so callers may run twice.
+    that event is skipped, so callers may run twice. A member who switched `kind` off is skipped too.
     """
     created = []
     for recipient in recipients:
         if not recipient.email:
             continue
+        if recipient.member is not None and not recipient.member.wants_email(kind):
+            continue  # switched off on /account/; only optional kinds can be
         notification, was_created = Notification.objects.get_or_create(
             key=f"{event}:{recipient.email}"[:255],
             defaults={

@@ -292,11 +292,8 @@ def _holder_on(day: date, stand_in_member: int, memberships: list[RotationMember
 # --- calendar feeds ------------------------------------------------------------------------------
 
 
-def calendar_token_reset(*, member: TeamMember) -> str:
-    """Give the member a new calendar token: the old feed URL answers 404 from now on.
-
-    Returns the new token.
-    """
+def member_feed_token_reset(*, member: TeamMember) -> str:
+    """The "new link" button of a member's calendar feed: the old URL answers 404 from now on."""
     member.calendar_token = new_feed_token()
     member.save(update_fields=["calendar_token"])
     return member.calendar_token

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
+from oncall.accounts import INVITATION_KIND
 from oncall.forms import add_service_errors
 from oncall.history import history_of
 from oncall.models import Notification, TeamMember
@@ -140,7 +141,7 @@ class RunbookEditView(TemplateView):
 
 
 class TeamView(ListView):
-    """`/team/`: members, their area and expertise, and the pipelines they own."""
+    """`/team/`: members, their area and expertise, the pipelines they own, and who has not signed in yet."""
 
     template_name = "pipelines/team.html"
     context_object_name = "members"
@@ -151,8 +152,11 @@ class TeamView(ListView):
             .prefetch_related(
                 Prefetch("ownerships", queryset=Ownership.objects.select_related("pipeline").order_by("pipeline__name"))
             )
+            .annotate(invited_at=Max("notifications__created_at", filter=Q(notifications__kind=INVITATION_KIND)))
             .order_by("-active", "name")
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(changes=history_of({"member": None}), **kwargs)
+        return super().get_context_data(
+            changes=history_of({"member": None}), can_invite=is_manager(self.request.user), **kwargs
+        )

@@ -1,4 +1,8 @@
+import json
 import os
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from io import StringIO
@@ -110,3 +114,59 @@ def chromium_browser() -> Iterator:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- single sign-on: a real OpenID Connect provider (oauth2-mock-server, run with node) --------------
+
+OIDC_PROVIDER_DIR = Path(__file__).resolve().parent / "oidc"
+
+
+class OidcProvider:
+    """The running provider: `issuer`, and `sign_in_as(email, verified)` to choose the next identity."""
+
+    def __init__(self, issuer: str, identity_file: Path):
+        self.issuer, self.identity_file = issuer, identity_file
+
+    def sign_in_as(self, email: str, *, verified: bool | None = True) -> None:
+        # The token's times follow the suite's clock, not the provider's real one.
+        now = int(time.time())
+        identity = {"email": email, "iat": now, "nbf": now, "exp": now + 3600}
+        if verified is not None:
+            identity["email_verified"] = verified
+        self.identity_file.write_text(json.dumps(identity))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> Iterator[OidcProvider]:
+    """oauth2-mock-server on a free port, installed by `npm ci` in tests/oidc/ if it is not yet."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not (node and npm):
+        pytest.fail("the single sign-on tests need node and npm (apt-get install nodejs npm)")
+    if not (OIDC_PROVIDER_DIR / "node_modules" / "oauth2-mock-server").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=OIDC_PROVIDER_DIR, check=True)
+    identity_file = tmp_path_factory.mktemp("oidc") / "identity.json"
+    identity_file.write_text("{}")
+    process = subprocess.Popen(
+        [node, "provider.mjs"],
+        cwd=OIDC_PROVIDER_DIR,
+        env={**os.environ, "OIDC_IDENTITY_FILE": str(identity_file)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        if not line:
+            pytest.fail(f"the OpenID Connect test provider did not start (exit code {process.wait(5)})")
+        yield OidcProvider(json.loads(line)["issuer"], identity_file)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def sso(oidc_provider, settings) -> OidcProvider:
+    """Single sign-on switched on against the test provider."""
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_CLIENT_ID = "pipeline-ops-portal"
+    settings.OIDC_CLIENT_SECRET = "test-client-secret"
+    return oidc_provider

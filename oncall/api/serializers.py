@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from oncall import services
 from oncall.forms import FIRST_YEAR, LAST_YEAR
-from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
+from oncall.models import HolidayTrade, Notification, Rotation, Shift, TeamMember
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -149,6 +149,15 @@ class MemberOffboardSerializer(serializers.Serializer):
     successor = serializers.PrimaryKeyRelatedField(
         queryset=TeamMember.objects.all(), required=False, allow_null=True, help_text="The successor's member id."
     )
+
+
+class MemberInvitationSerializer(serializers.ModelSerializer):
+    """The invitation email as recorded in the outbox (the link itself is only in the email)."""
+
+    class Meta:
+        model = Notification
+        fields = ["id", "recipient", "subject", "kind", "created_at", "status"]
+        read_only_fields = fields
 
 
 class HolidayTradeSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from oncall import services
+from oncall.accounts import member_invite
 from oncall.filtersets import ShiftFilterSet
 from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
 from oncall.permissions import OnTheTeamToTrade, SignedInPerson, acting_member, is_manager
@@ -17,6 +18,7 @@ from .serializers import (
     HolidayQuerySerializer,
     HolidaySerializer,
     HolidayTradeSerializer,
+    MemberInvitationSerializer,
     MemberOffboardSerializer,
     OnCallSerializer,
     RotationSerializer,
@@ -46,6 +48,14 @@ class TeamMemberViewSet(viewsets.ModelViewSet):
         services.member_offboard(member=member, **serializer.validated_data)
         member.refresh_from_db()
         return Response(TeamMemberSerializer(member, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={202: MemberInvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        """Managers email the member a link to set their first password (valid 7 days, once)."""
+        member = self.get_object()
+        notification = member_invite(member=member, invited_by=request.user)
+        return Response(MemberInvitationSerializer(notification).data, status=202)
 
 
 class RotationViewSet(viewsets.ModelViewSet):

@@ -1,6 +1,7 @@
 from .members import TeamMember
 from .notifications import Notification
 from .rotations import CustomHoliday, HolidayRecord, Rotation, RotationMembership, Shift
+from .tokens import PersonalToken
 from .trades import HolidayTrade
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "HolidayRecord",
     "HolidayTrade",
     "Notification",
+    "PersonalToken",
     "Rotation",
     "RotationMembership",
     "Shift",

@@ -1,10 +1,13 @@
 import secrets
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from ..choices import OptionalEmail
 from ..history import track, tracked_history
 from ..querysets import TeamMemberQuerySet
 from ..years import validate_supported_date
@@ -39,6 +42,17 @@ class TeamMember(models.Model):
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_feed_token, help_text="The secret in this member's calendar feed URL."
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Times on the portal's pages are shown in this zone; empty: in the browser's own zone.",
+    )
+    email_muted_kinds = models.JSONField(
+        "emails switched off",
+        default=list,
+        blank=True,
+        help_text="Notification kinds this member chose not to get by email; pages always go out.",
+    )
 
     objects = TeamMemberQuerySet.as_manager()
 
@@ -55,6 +69,22 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        errors = {}
+        if self.time_zone:
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                errors["time_zone"] = f"“{self.time_zone}” is not a time zone name such as Europe/Berlin."
+        unknown = sorted(set(self.email_muted_kinds or []) - set(OptionalEmail.values))
+        if unknown:
+            errors["email_muted_kinds"] = f"These emails cannot be switched off: {', '.join(unknown)}."
+        if errors:
+            raise ValidationError(errors)
+
+    def wants_email(self, kind: str) -> bool:
+        return kind not in (self.email_muted_kinds or [])
 
     @property
     def username(self) -> str:

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "oncall.context_processors.display_zone",
             ],
         },
     },
@@ -115,6 +116,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every route in goes through oncall.accounts.can_sign_in: offboarded members cannot sign in.
+AUTHENTICATION_BACKENDS = ["oncall.accounts.MemberBackend", "oncall.sso.MemberOIDCBackend"]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day, once
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,23 +136,57 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Email: console in development, SMTP from the environment in production.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email, all from the environment. EMAIL_BACKEND takes a dotted path or one of the short names below;
+# `make run` uses "file", so every message a newcomer triggers lands in var/mail/.
+EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def email_backend(default: str) -> str:
+    name = os.environ.get("EMAIL_BACKEND", "").strip() or default
+    return EMAIL_BACKENDS.get(name, name)
+
+
+EMAIL_BACKEND = email_backend("console")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ["EMAIL_TIMEOUT"]) if os.environ.get("EMAIL_TIMEOUT") else None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pipeline-ops@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The Data Engineering Manager's address for SLA escalations; empty means the members marked as managers.
 DATA_ENGINEERING_MANAGER_EMAIL = os.environ.get("DATA_ENGINEERING_MANAGER_EMAIL", "")
 # Base URL used in emails and calendar feeds.
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
+# Single sign-on (OpenID Connect, e.g. Microsoft Entra ID): on when the three OIDC_ variables are set.
+# The provider's endpoints come from its discovery document; mozilla-django-oidc does the protocol.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ONLY = env_bool("OIDC_ONLY")  # hide the password form (the admin's own sign-in stays)
+# Entra ID sends no email_verified claim: set this to trust its email claim all the same.
+OIDC_TRUST_EMAIL = env_bool("OIDC_TRUST_EMAIL")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False  # only the team gets in: an identity must match a member
+OIDC_TIMEOUT = 10
+OIDC_USE_PKCE = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "oncall.authentication.PersonalTokenAuthentication",
+        "oncall.authentication.ServiceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["oncall.permissions.ReadOrManagerWrite"],

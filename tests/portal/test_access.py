@@ -5,7 +5,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = {"/accounts/login/"}
+# Signing in, resetting a password, accepting an invitation and single sign-on need no session.
+PUBLIC_PAGES = {
+    "/accounts/login/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
+    "/accounts/password/reset/<uidb64>/<token>/",
+    "/accounts/password/reset/done/",
+    "/accounts/welcome/<uidb64>/<token>/",
+    "/accounts/sso/",
+    "/accounts/sso/callback/",
+}
 
 
 def concrete_paths(patterns=None, prefix=""):

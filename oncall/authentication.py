@@ -1,0 +1,35 @@
+"""API authentication: personal tokens (from /account/) and DRF's service tokens, both closed to people who left."""
+
+from rest_framework import authentication, exceptions
+
+from .accounts import can_sign_in, personal_token_user
+from .models.tokens import PERSONAL_TOKEN_PREFIX
+
+
+class PersonalTokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token pop_…` (or `Bearer pop_…`): a person's own named token.
+
+    Other keys are left to `ServiceTokenAuthentication`, so `drf_create_token` tokens keep working.
+    """
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() not in (b"token", b"bearer"):
+            return None
+        key = parts[1].decode(errors="replace")
+        if not key.startswith(PERSONAL_TOKEN_PREFIX):
+            return None
+        user = personal_token_user(key=key)
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return user, key
+
+
+class ServiceTokenAuthentication(authentication.TokenAuthentication):
+    """DRF's own tokens (service accounts, `drf_create_token`), refused once their member has left."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if not can_sign_in(user):
+            raise exceptions.AuthenticationFailed("This account can no longer sign in.")
+        return user, token
