@@ -20,6 +20,7 @@ from .exceptions import TradeError, TradeNeedsConfirmation
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .models.members import new_feed_token
 from .people import login_username
+from .queueing import task_enqueue
 
 
 @dataclass
@@ -322,10 +323,14 @@ def member_offboard(
     """`member` leaves the rotation on `effective_date`.
 
     A successor takes the leaver's rotation position and all of the leaver's shifts from that date
-    (the freed holidays included), and the leaver's holiday history counts as theirs. Without one,
-    the leaver's shifts from that date are planned anew: the holiday rule hands out the freed
-    holidays and the weekly blocks close over the gap. The rotations are regenerated at once, so
-    nobody sees the leaver removed but still on call.
+    (the freed holidays and traded shifts included), and the leaver's holiday history counts as
+    theirs. Without one, the leaver's shifts from that date are planned anew in place: the holiday
+    rule hands out the freed holidays and the weekly blocks close over the gap. A traded shift is
+    never planned again, so without a successor the leaver must hold none from that date. The
+    rotations are regenerated at once, so nobody sees the leaver removed but still on call.
+
+    Nothing is deleted: shift rows are kept (trades point at them), and pending trades that can
+    no longer happen are closed as cancelled.
     """
     now = now or timezone.now()
     member = TeamMember.objects.select_for_update().get(pk=member.pk)
@@ -344,6 +349,14 @@ def member_offboard(
             member=successor, ends_on__isnull=True, rotation__in=[m.rotation for m in memberships]
         ).exists():
             errors["successor"] = f"{successor.name} already has a place in the rotation."
+    later_shifts = Shift.objects.filter(member=member, date__gte=effective_date)
+    if successor is None:
+        traded = [f"{shift.date:%-d %B %Y}" for shift in later_shifts.filter(traded=True).order_by("date")]
+        if traded:
+            errors["successor"] = (
+                f"{member.name} holds traded holiday shifts from the effective date on ({', '.join(traded)}), "
+                "which are never planned again: name a successor to take them."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -363,11 +376,15 @@ def member_offboard(
             RotationMembership.objects.create(
                 rotation=membership.rotation, member=successor, position=membership.position, starts_on=effective_date
             )
-    later_shifts = Shift.objects.filter(member=member, date__gte=effective_date)
+    leaver_in = Q(requested_by=member) | Q(counterparty=member)
+    from_then = Q(shift__date__gte=effective_date) | Q(counterparty_shift__date__gte=effective_date)
+    HolidayTrade.objects.filter(leaver_in, from_then, status=TradeStatus.PENDING).update(
+        status=TradeStatus.CANCELLED, decided_at=now
+    )
     if successor is not None:
         later_shifts.update(member=successor)
-    else:
-        later_shifts.delete()  # planned again below, by the rotation's rules
+    # Without a successor the later shifts stay (trades point at them) and the generation below,
+    # planning without the leaver, gives each a new holder in place.
     for membership in memberships:
         rotation_generate(rotation_id=membership.rotation_id, now=now)
 
@@ -476,7 +493,8 @@ def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: I
 def _enqueue_generation(rotation_id: int) -> None:
     from .tasks import generate_rotation
 
-    generate_rotation.delay(rotation_id)
+    # Not queued while the broker is away: the nightly run regenerates every rotation.
+    task_enqueue(generate_rotation, args=(rotation_id,))
 
 
 def rotation_regenerate_after_commit(*, rotation_id: int) -> None:
