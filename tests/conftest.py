@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -28,6 +29,12 @@ def clock(request) -> Iterator[time_machine.Traveller]:
     ticking = bool(request.node.get_closest_marker("browser") or request.node.get_closest_marker("celery_worker"))
     with time_machine.travel(NOW, tick=ticking) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts never carry over from one test to the next."""
+    cache.clear()
 
 
 @pytest.fixture
