@@ -1,7 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import CustomHoliday, HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from .services import rotation_regenerate_after_commit
+from .services import member_feed_token_reset, rotation_feed_token_reset, rotation_regenerate_after_commit
 
 
 @admin.register(TeamMember)
@@ -12,6 +12,13 @@ class TeamMemberAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     readonly_fields = ["successor", "calendar_token"]
+    actions = ["reset_feed_links"]
+
+    @admin.action(description="Give the selected members new calendar feed links (the old ones stop working)")
+    def reset_feed_links(self, request, queryset):
+        for member in queryset:
+            member_feed_token_reset(member=member)
+        self.message_user(request, f"{len(queryset)} calendar feed link(s) replaced.", messages.SUCCESS)
 
 
 class RotationMembershipInline(admin.TabularInline):
@@ -34,6 +41,13 @@ class RotationAdmin(admin.ModelAdmin):
     readonly_fields = ["feed_token"]
     exclude = ["plan_fingerprint"]
     inlines = [RotationMembershipInline, CustomHolidayInline]
+    actions = ["reset_feed_links"]
+
+    @admin.action(description="Give the selected rotations new calendar feed links (the old ones stop working)")
+    def reset_feed_links(self, request, queryset):
+        for rotation in queryset:
+            rotation_feed_token_reset(rotation=rotation)
+        self.message_user(request, f"{len(queryset)} rotation feed link(s) replaced.", messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

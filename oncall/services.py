@@ -293,14 +293,17 @@ def _holder_on(day: date, stand_in_member: int, memberships: list[RotationMember
 # --- calendar feeds ------------------------------------------------------------------------------
 
 
-def calendar_token_reset(*, member: TeamMember) -> str:
-    """Give the member a new calendar token: the old feed URL answers 404 from now on.
+def member_feed_token_reset(*, member: TeamMember) -> str:
+    """Give the member a new calendar feed token: the old feed URL answers 404 from now on.
 
-    Returns the new token.
+    Returns the new token. The calendar page, the account page and the admin all reset through here.
     """
     member.calendar_token = new_feed_token()
     member.save(update_fields=["calendar_token"])
     return member.calendar_token
+
+
+calendar_token_reset = member_feed_token_reset  # the earlier name, still used by callers elsewhere
 
 
 def rotation_feed_token_reset(*, rotation: Rotation) -> str:

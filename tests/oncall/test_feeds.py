@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from oncall.models import Rotation, RotationMembership, Shift
 from oncall.scheduling import shift_bounds
-from oncall.services import calendar_token_reset, rotation_feed_token_reset, rotation_generate
+from oncall.services import member_feed_token_reset, rotation_feed_token_reset, rotation_generate
 from tests.oncall.factories import TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,13 +184,13 @@ def test_feed_with_a_wrong_token_is_not_found(client, rotation):
     assert client.get(reverse("feeds:member-feed", kwargs={"token": rotation.feed_token})).status_code == 404
 
 
-def test_calendar_token_reset_revokes_the_old_member_feed_url(client, rotation):
+def test_member_feed_token_reset_revokes_the_old_member_feed_url(client, rotation):
     jane = TeamMemberFactory()
     make_shift(rotation, timezone.localdate(), jane)
     old_url = member_feed_url(jane)
     assert client.get(old_url).status_code == 200
 
-    new_token = calendar_token_reset(member=jane)
+    new_token = member_feed_token_reset(member=jane)
 
     jane.refresh_from_db()
     assert jane.calendar_token == new_token
