@@ -455,7 +455,8 @@ def holiday_history_import(*, rows: list[HolidayHistoryRow]) -> ImportSummary:
 
 # --- the plan's on-call rules --------------------------------------------------------------------
 
-TEAM_ROTATION = "Team rotation"
+TEAM_ROTATION = "Team rotation"  # the name the plan's rotation gets when the import creates it
+TEAM_ROTATION_KEY = "team"  # how the import finds that rotation again (Rotation.plan_key)
 
 
 @transaction.atomic
@@ -465,10 +466,11 @@ def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: I
     The order is the plan's team order when the rotation is created; later, members new to the plan
     join at the end and the order a manager set is kept.
     """
-    rotation = Rotation.objects.filter(name=TEAM_ROTATION).first()
+    # By its key, not its name: a manager may rename the rotation, and the plan still means it.
+    rotation = Rotation.objects.filter(plan_key=TEAM_ROTATION_KEY).first()
     created = rotation is None
     if created:
-        rotation = Rotation(name=TEAM_ROTATION)
+        rotation = Rotation(name=TEAM_ROTATION, plan_key=TEAM_ROTATION_KEY)
     changed = assign_changed_fields(
         rotation,
         {

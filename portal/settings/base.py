@@ -165,7 +165,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Runbooks, on-call, incidents and SLA of the data-engineering team.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # People only: a service token (create_service_token) posts runs and reads nothing, the schema included.
+    "SERVE_PERMISSIONS": ["oncall.permissions.SignedInPerson"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
