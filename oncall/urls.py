@@ -5,8 +5,8 @@ from . import views
 app_name = "oncall"
 urlpatterns = [
     path("oncall/", views.OnCallCalendarView.as_view(), name="calendar"),
-    path("oncall/feeds/my-link/", views.MemberFeedResetView.as_view(), name="member-feed-reset"),
-    path("oncall/feeds/rotations/<int:pk>/link/", views.RotationFeedResetView.as_view(), name="rotation-feed-reset"),
+    path("oncall/my-feed-link/", views.MemberFeedResetView.as_view(), name="member-feed-reset"),
+    path("oncall/rotations/<int:pk>/feed-link/", views.RotationFeedResetView.as_view(), name="rotation-feed-reset"),
     path("oncall/holidays/", views.HolidayMatrixView.as_view(), name="holidays"),
     path("oncall/members/<str:username>/offboard/", views.MemberOffboardView.as_view(), name="member-offboard"),
     path("trades/", views.HolidayTradeListView.as_view(), name="trade-list"),

@@ -41,7 +41,7 @@ def feed_url(name: str, token: str) -> str:
 
 
 class MemberFeedResetView(View):
-    """POST `/oncall/feeds/my-link/`: a new secret link for the signed-in member's feed; the old one stops working."""
+    """POST `/oncall/my-feed-link/`: a new secret link for the signed-in member's feed; the old one stops working."""
 
     http_method_names = ["post"]
 
@@ -55,7 +55,7 @@ class MemberFeedResetView(View):
 
 
 class RotationFeedResetView(View):
-    """POST `/oncall/feeds/rotations/<pk>/link/`: a manager gives a rotation's feed a new secret link."""
+    """POST `/oncall/rotations/<pk>/feed-link/`: a manager gives a rotation's feed a new secret link."""
 
     http_method_names = ["post"]
 

@@ -38,7 +38,6 @@ class Rotation(models.Model):
     )
     plan_key = models.SlugField(
         max_length=50,
-        null=True,
         blank=True,
         editable=False,
         help_text="Set on the rotation an imported plan configures: a re-import finds it by this, whatever its name.",
@@ -49,7 +48,9 @@ class Rotation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(block_days__gte=1), name="%(app_label)s_%(class)s_block_days_positive"),
             models.CheckConstraint(condition=Q(window_years__gte=1), name="%(app_label)s_%(class)s_window_positive"),
-            models.UniqueConstraint(fields=["plan_key"], name="%(app_label)s_%(class)s_one_per_plan_key"),
+            models.UniqueConstraint(
+                fields=["plan_key"], condition=~Q(plan_key=""), name="%(app_label)s_%(class)s_one_per_plan_key"
+            ),
         ]
 
     def __str__(self) -> str:

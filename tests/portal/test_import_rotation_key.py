@@ -46,4 +46,4 @@ def test_migration_keys_the_rotation_imported_before_the_key_existed():
     migration.key_the_imported_rotation(apps, None)
     imported.refresh_from_db()
     other.refresh_from_db()
-    assert (imported.plan_key, other.plan_key) == (TEAM_ROTATION_KEY, None)
+    assert (imported.plan_key, other.plan_key) == (TEAM_ROTATION_KEY, "")
