@@ -2,6 +2,8 @@
 
 import logging
 
+from kombu.exceptions import OperationalError
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ def task_enqueue(task, *, args: tuple = (), task_id: str | None = None) -> bool:
     """
     try:
         task.apply_async(args=args, task_id=task_id)
-    except Exception:  # kombu/redis raise several unrelated types when the broker is away
+    except (OperationalError, OSError):  # kombu wraps the transport's connection errors in OperationalError
         logger.warning("could not queue %s%r: broker unavailable", task.name, args, exc_info=True)
         return False
     return True
