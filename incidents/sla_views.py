@@ -17,7 +17,6 @@ from celery.result import AsyncResult
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -28,6 +27,7 @@ from django.views.generic import TemplateView
 from oncall.history import history_of
 from oncall.months import add_months, first_of_month
 from oncall.permissions import is_manager
+from oncall.queueing import task_enqueue
 
 from .models import Incident, SlaEscalation, SlaPolicy, SlaReport, SlaReview
 from .services import SLA_FIGURES, sla_month_sign_off
@@ -637,10 +637,16 @@ class SlaRecomputeView(MonthInUrl, ManagerPostView):
         if month > this_month():
             messages.error(request, f"{month:%B %Y} has not started yet.")
             return redirect("sla:month", month=month_key(month))
-        # The id is chosen here so the job page can be shown before the task is even queued.
+        # The id is chosen here so the job page can be shown before the task has even started.
         task_id = str(uuid4())
-        month_iso = month.isoformat()
-        transaction.on_commit(lambda: compute_sla_month.apply_async(args=[month_iso], task_id=task_id))
+        # Nothing is written here, so the job is queued at once and an unreachable broker is reported.
+        if not task_enqueue(compute_sla_month, args=(month.isoformat(),), task_id=task_id):
+            messages.error(
+                request,
+                f"The recomputation of {month:%B %Y} could not be queued: the job queue is unavailable. "
+                "Nothing was changed; try again in a few minutes.",
+            )
+            return redirect("sla:month", month=month_key(month))
         return redirect(f"{reverse('sla:job', kwargs={'task_id': task_id})}?month={month_key(month)}")
 
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from .accounts import member_invite
 from .models import CustomHoliday, HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from .services import rotation_regenerate_after_commit
+from .services import member_feed_token_reset, rotation_feed_token_reset, rotation_regenerate_after_commit
 
 
 @admin.register(TeamMember)
@@ -14,7 +14,7 @@ class TeamMemberAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     readonly_fields = ["successor", "calendar_token"]
-    actions = ["invite"]
+    actions = ["invite", "reset_feed_links"]
 
     @admin.action(description="Invite the selected members to set a password")
     def invite(self, request, queryset):
@@ -30,6 +30,12 @@ class TeamMemberAdmin(admin.ModelAdmin):
             self.message_user(request, f"Invited {len(invited)}: {', '.join(invited)}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, f"Not invited: {reason}", messages.WARNING)
+
+    @admin.action(description="Give the selected members new calendar feed links (the old ones stop working)")
+    def reset_feed_links(self, request, queryset):
+        for member in queryset:
+            member_feed_token_reset(member=member)
+        self.message_user(request, f"{len(queryset)} calendar feed link(s) replaced.", messages.SUCCESS)
 
 
 class RotationMembershipInline(admin.TabularInline):
@@ -52,6 +58,13 @@ class RotationAdmin(admin.ModelAdmin):
     readonly_fields = ["feed_token"]
     exclude = ["plan_fingerprint"]
     inlines = [RotationMembershipInline, CustomHolidayInline]
+    actions = ["reset_feed_links"]
+
+    @admin.action(description="Give the selected rotations new calendar feed links (the old ones stop working)")
+    def reset_feed_links(self, request, queryset):
+        for rotation in queryset:
+            rotation_feed_token_reset(rotation=rotation)
+        self.message_user(request, f"{len(queryset)} rotation feed link(s) replaced.", messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

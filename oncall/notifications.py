@@ -2,19 +2,33 @@
 
 A message is recorded as a `Notification` row in the caller's transaction and sent by a Celery task
 after the commit, so a rolled-back change tells nobody, and a retried event (same key) tells nobody
-twice.
+twice. The rows are an outbox: one the broker never received, or whose delivery failed, is re-queued
+by `notifications_requeue` (a beat task) until it is sent or gives up as failed.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .choices import NotificationStatus
 from .models import Notification, TeamMember
+from .queueing import task_enqueue
+
+logger = logging.getLogger(__name__)
+
+# A pending message is re-queued once it has waited this long since it was last handed to the broker…
+REQUEUE_AFTER = timedelta(minutes=1)
+# …doubling after each re-queue up to this, and given up as failed after MAX_REQUEUES of them.
+REQUEUE_AFTER_MAX = timedelta(minutes=30)
+MAX_REQUEUES = 8
 
 
 @dataclass(frozen=True)
@@ -76,26 +90,77 @@ def notify(
         if was_created:
             created.append(notification)
     if created:
-        from .tasks import send_notification
-
         ids = [n.pk for n in created]
-        transaction.on_commit(lambda: [send_notification.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: _enqueue_sends(ids))
     return created
 
 
+def _enqueue_sends(ids: list[int]) -> None:
+    """Hand the messages to the broker; any it cannot take stay pending for the sweeper."""
+    from .tasks import send_notification
+
+    for pk in ids:
+        if not task_enqueue(send_notification, args=(pk,)):
+            break  # the broker is away: the rest would fail the same way
+
+
+def requeue_wait(requeues: int) -> timedelta:
+    """How long a pending message waits after its `requeues`-th hand-over before the next one."""
+    return min(REQUEUE_AFTER * 2**requeues, REQUEUE_AFTER_MAX)
+
+
+def notifications_requeue(*, now: datetime) -> int:
+    """Re-queue messages still pending after their wait; those re-queued MAX_REQUEUES times become failed.
+
+    Each hand-over is claimed with a conditional update first, so two sweepers never queue the same
+    message twice in one round; the delivery itself is a no-op for a message already sent.
+    """
+    from .tasks import send_notification
+
+    queued = 0
+    pending = (
+        Notification.objects.filter(status=NotificationStatus.PENDING)
+        .annotate(handed_over_at=Coalesce("queued_at", "created_at"))
+        .filter(handed_over_at__lte=now - REQUEUE_AFTER)
+        .order_by("pk")
+        .only("pk", "requeues", "queued_at", "created_at", "last_error")
+    )
+    for notification in pending:
+        if notification.handed_over_at > now - requeue_wait(notification.requeues):
+            continue
+        unchanged = Notification.objects.filter(
+            pk=notification.pk, status=NotificationStatus.PENDING, requeues=notification.requeues
+        )
+        if notification.requeues >= MAX_REQUEUES:
+            reason = notification.last_error or "never delivered: the broker or the workers were unavailable"
+            unchanged.update(
+                status=NotificationStatus.FAILED,
+                last_error=f"Gave up after {notification.requeues + 1} attempts. {reason}"[:2000],
+            )
+            logger.warning("notification %s failed: %s", notification.pk, reason)
+            continue
+        if not unchanged.update(queued_at=now, requeues=F("requeues") + 1):
+            continue  # another sweeper took it, or it was sent meanwhile
+        if not task_enqueue(send_notification, args=(notification.pk,)):
+            break  # the broker is away again; the next sweep tries once it is back
+        queued += 1
+    return queued
+
+
 class DeliveryFailed(Exception):
-    """The mail transport refused a message; it is recorded as failed and the task retries."""
+    """The mail transport refused a message; the error is recorded and the message stays pending."""
 
 
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send one recorded email unless it was sent already; True when it was sent now.
+    """Send one recorded email unless it was sent already or given up; True when it was sent now.
 
     The row stays locked while the mail goes out, so two workers handed the same message
-    send it once. A transport failure is recorded on the row, then raised as `DeliveryFailed`.
+    send it once. A transport failure is recorded on the row, which stays pending for the
+    outbox sweeper to retry, then raised as `DeliveryFailed`.
     """
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status == NotificationStatus.SENT:
+        if notification is None or notification.status != NotificationStatus.PENDING:
             return False
         notification.attempts += 1
         try:
@@ -105,10 +170,9 @@ def notification_deliver(*, notification_id: int) -> bool:
                 settings.DEFAULT_FROM_EMAIL,
                 [notification.recipient],
             )
-        except Exception as error:  # any transport failure: record it, let the task retry
-            notification.status = NotificationStatus.FAILED
+        except Exception as error:  # any transport failure: record it, the sweeper retries
             notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-            notification.save(update_fields=["status", "last_error", "attempts"])
+            notification.save(update_fields=["last_error", "attempts"])
             failure = error
         else:
             notification.status = NotificationStatus.SENT

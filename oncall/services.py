@@ -20,6 +20,7 @@ from .exceptions import TradeError, TradeNeedsConfirmation
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .models.members import new_feed_token
 from .people import login_username
+from .queueing import task_enqueue
 
 
 @dataclass
@@ -293,7 +294,10 @@ def _holder_on(day: date, stand_in_member: int, memberships: list[RotationMember
 
 
 def member_feed_token_reset(*, member: TeamMember) -> str:
-    """The "new link" button of a member's calendar feed: the old URL answers 404 from now on."""
+    """Give the member a new calendar feed token: the old feed URL answers 404 from now on.
+
+    Returns the new token. The calendar page, the account page and the admin all reset through here.
+    """
     member.calendar_token = new_feed_token()
     member.save(update_fields=["calendar_token"])
     return member.calendar_token
@@ -319,10 +323,14 @@ def member_offboard(
     """`member` leaves the rotation on `effective_date`.
 
     A successor takes the leaver's rotation position and all of the leaver's shifts from that date
-    (the freed holidays included), and the leaver's holiday history counts as theirs. Without one,
-    the leaver's shifts from that date are planned anew: the holiday rule hands out the freed
-    holidays and the weekly blocks close over the gap. The rotations are regenerated at once, so
-    nobody sees the leaver removed but still on call.
+    (the freed holidays and traded shifts included), and the leaver's holiday history counts as
+    theirs. Without one, the leaver's shifts from that date are planned anew in place: the holiday
+    rule hands out the freed holidays and the weekly blocks close over the gap. A traded shift is
+    never planned again, so without a successor the leaver must hold none from that date. The
+    rotations are regenerated at once, so nobody sees the leaver removed but still on call.
+
+    Nothing is deleted: shift rows are kept (trades point at them), and pending trades that can
+    no longer happen are closed as cancelled.
     """
     now = now or timezone.now()
     member = TeamMember.objects.select_for_update().get(pk=member.pk)
@@ -341,6 +349,14 @@ def member_offboard(
             member=successor, ends_on__isnull=True, rotation__in=[m.rotation for m in memberships]
         ).exists():
             errors["successor"] = f"{successor.name} already has a place in the rotation."
+    later_shifts = Shift.objects.filter(member=member, date__gte=effective_date)
+    if successor is None:
+        traded = [f"{shift.date:%-d %B %Y}" for shift in later_shifts.filter(traded=True).order_by("date")]
+        if traded:
+            errors["successor"] = (
+                f"{member.name} holds traded holiday shifts from the effective date on ({', '.join(traded)}), "
+                "which are never planned again: name a successor to take them."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -360,11 +376,15 @@ def member_offboard(
             RotationMembership.objects.create(
                 rotation=membership.rotation, member=successor, position=membership.position, starts_on=effective_date
             )
-    later_shifts = Shift.objects.filter(member=member, date__gte=effective_date)
+    leaver_in = Q(requested_by=member) | Q(counterparty=member)
+    from_then = Q(shift__date__gte=effective_date) | Q(counterparty_shift__date__gte=effective_date)
+    HolidayTrade.objects.filter(leaver_in, from_then, status=TradeStatus.PENDING).update(
+        status=TradeStatus.CANCELLED, decided_at=now
+    )
     if successor is not None:
         later_shifts.update(member=successor)
-    else:
-        later_shifts.delete()  # planned again below, by the rotation's rules
+    # Without a successor the later shifts stay (trades point at them) and the generation below,
+    # planning without the leaver, gives each a new holder in place.
     for membership in memberships:
         rotation_generate(rotation_id=membership.rotation_id, now=now)
 
@@ -436,7 +456,8 @@ def holiday_history_import(*, rows: list[HolidayHistoryRow]) -> ImportSummary:
 
 # --- the plan's on-call rules --------------------------------------------------------------------
 
-TEAM_ROTATION = "Team rotation"
+TEAM_ROTATION = "Team rotation"  # the name the plan's rotation gets when the import creates it
+TEAM_ROTATION_KEY = "team"  # how the import finds that rotation again (Rotation.plan_key)
 
 
 @transaction.atomic
@@ -446,10 +467,11 @@ def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: I
     The order is the plan's team order when the rotation is created; later, members new to the plan
     join at the end and the order a manager set is kept.
     """
-    rotation = Rotation.objects.filter(name=TEAM_ROTATION).first()
+    # By its key, not its name: a manager may rename the rotation, and the plan still means it.
+    rotation = Rotation.objects.filter(plan_key=TEAM_ROTATION_KEY).first()
     created = rotation is None
     if created:
-        rotation = Rotation(name=TEAM_ROTATION)
+        rotation = Rotation(name=TEAM_ROTATION, plan_key=TEAM_ROTATION_KEY)
     changed = assign_changed_fields(
         rotation,
         {
@@ -477,7 +499,8 @@ def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: I
 def _enqueue_generation(rotation_id: int) -> None:
     from .tasks import generate_rotation
 
-    generate_rotation.delay(rotation_id)
+    # Not queued while the broker is away: the nightly run regenerates every rotation.
+    task_enqueue(generate_rotation, args=(rotation_id,))
 
 
 def rotation_regenerate_after_commit(*, rotation_id: int) -> None:

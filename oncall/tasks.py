@@ -9,19 +9,25 @@ from .models import Rotation
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(notifications.DeliveryFailed,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=8,
-)
-def send_notification(self, notification_id: int) -> bool:
-    """Send one recorded email; a no-op when it has been sent already."""
-    sent = notifications.notification_deliver(notification_id=notification_id)
-    logger.info("notification %s %s", notification_id, "sent" if sent else "already sent or gone")
+@shared_task(acks_late=True)
+def send_notification(notification_id: int) -> bool:
+    """Send one recorded email; a no-op when it has been sent already. The outbox sweeper retries failures."""
+    try:
+        sent = notifications.notification_deliver(notification_id=notification_id)
+    except notifications.DeliveryFailed as error:
+        logger.warning("notification %s not sent, left pending: %s", notification_id, error)
+        return False
+    logger.info("notification %s %s", notification_id, "sent" if sent else "already sent, failed or gone")
     return sent
+
+
+@shared_task(acks_late=True)
+def requeue_pending_notifications() -> int:
+    """Every minute: the outbox sweeper re-queues messages still pending (broker away, mail server down)."""
+    queued = notifications.notifications_requeue(now=timezone.now())
+    if queued:
+        logger.info("outbox: %s pending notifications re-queued", queued)
+    return queued
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=3)

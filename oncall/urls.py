@@ -5,6 +5,8 @@ from . import account_views, views
 app_name = "oncall"
 urlpatterns = [
     path("oncall/", views.OnCallCalendarView.as_view(), name="calendar"),
+    path("oncall/my-feed-link/", views.MemberFeedResetView.as_view(), name="member-feed-reset"),
+    path("oncall/rotations/<int:pk>/feed-link/", views.RotationFeedResetView.as_view(), name="rotation-feed-reset"),
     path("oncall/holidays/", views.HolidayMatrixView.as_view(), name="holidays"),
     path("oncall/members/<str:username>/offboard/", views.MemberOffboardView.as_view(), name="member-offboard"),
     path("oncall/members/<str:username>/invite/", account_views.MemberInviteView.as_view(), name="member-invite"),

@@ -22,6 +22,7 @@ from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, Member
 from .history import history_of
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
 from .months import add_months
+from .notifications import absolute_url
 from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
 from .selectors import current_order, holiday_trades
 
@@ -31,6 +32,42 @@ UPCOMING_RUNS = 8
 
 
 # --- who is on call ------------------------------------------------------------------------------
+
+
+# --- calendar feeds ------------------------------------------------------------------------------
+
+
+def feed_url(name: str, token: str) -> str:
+    """A feed's full URL, as a calendar application subscribes to it."""
+    return absolute_url(reverse(name, kwargs={"token": token}))
+
+
+class MemberFeedResetView(View):
+    """POST `/oncall/my-feed-link/`: a new secret link for the signed-in member's feed; the old one stops working."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        member = acting_member(request.user)
+        if member is None:
+            raise PermissionDenied(NOT_ON_THE_TEAM)
+        services.member_feed_token_reset(member=member)
+        messages.success(request, "Your calendar feed has a new link; the old link no longer works. Subscribe again.")
+        return HttpResponseRedirect(reverse("oncall:calendar") + "#feeds-heading")
+
+
+class RotationFeedResetView(View):
+    """POST `/oncall/rotations/<pk>/feed-link/`: a manager gives a rotation's feed a new secret link."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int, *args, **kwargs):
+        if not is_manager(request.user):
+            raise PermissionDenied("Only managers give a rotation's feed a new link.")
+        rotation = get_object_or_404(Rotation, pk=pk)
+        services.rotation_feed_token_reset(rotation=rotation)
+        messages.success(request, f"The {rotation.name} feed has a new link; the old link no longer works.")
+        return HttpResponseRedirect(reverse("oncall:calendar") + "#feeds-heading")
 
 
 # --- month calendar ------------------------------------------------------------------------------
@@ -153,6 +190,8 @@ class OnCallCalendarView(TemplateView):
             my_query=self.query_for(first, member=me.user.username) if me else "",
             my_runs=self.upcoming_runs(me, today) if me else [],
             can_offboard=is_manager(self.request.user),
+            my_feed_url=feed_url("feeds:member-feed", me.calendar_token) if me else "",
+            rotation_feeds=[(r, feed_url("feeds:rotation-feed", r.feed_token)) for r in shown],
             **kwargs,
         )
 

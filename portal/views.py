@@ -1,5 +1,12 @@
+import math
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import TemplateView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
 
 from incidents.models import Incident
 from incidents.services import delivery_board
@@ -24,3 +31,26 @@ class HomeView(TemplateView):
 
 
 home = HomeView.as_view()
+
+
+class TokenExchangeView(ObtainAuthToken):
+    """`POST /api/auth/token/`: a username and password for the user's API token, throttled per address."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_serializer_context(self):
+        # django-axes marks a locked-out sign-in on the request its middleware sees: Django's, not DRF's wrapper.
+        return super().get_serializer_context() | {"request": self.request._request}
+
+
+def signed_in_too_often_wrongly(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """What django-axes answers while a username is locked out from an address: 429, saying for how long."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    detail = (
+        f"Too many failed sign-ins for this username from your address. Try again in {minutes} minutes, "
+        "or ask a manager to reset your password."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=429)
+    return render(request, "registration/locked_out.html", {"detail": detail, "minutes": minutes}, status=429)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from portal.celery import app as celery_app
 from tests.oncall.factories import TeamMemberFactory
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "data" / "maintenance-plan.md"
@@ -31,6 +33,12 @@ def clock(request) -> Iterator[time_machine.Traveller]:
     ticking = bool(request.node.get_closest_marker("browser") or request.node.get_closest_marker("celery_worker"))
     with time_machine.travel(NOW, tick=ticking) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts never carry over from one test to the next."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -80,6 +88,42 @@ def manager_api(manager):
     client = APIClient()
     client.force_authenticate(manager.user)
     return client
+
+
+# --- the broker unreachable ---------------------------------------------------------------------
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # a real address nothing listens on
+
+
+def reset_broker_connections() -> None:
+    """Forget the app's pools so the next publish takes kombu's pool for the broker configured now."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery publishes for real to a broker that refuses connections, with retries off and a short timeout.
+
+    `broker_down.restore()` brings the suite's inline tasks back, as when the broker answers again.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = UNREACHABLE_BROKER
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 0}
+    settings.CELERY_BROKER_CONNECTION_TIMEOUT = 1
+    settings.CELERY_BROKER_CONNECTION_RETRY = False
+    settings.CELERY_TASK_PUBLISH_RETRY = False
+    reset_broker_connections()
+    assert celery_app.conf.broker_url == UNREACHABLE_BROKER and not celery_app.conf.task_always_eager
+
+    class Broker:
+        @staticmethod
+        def restore() -> None:
+            settings.CELERY_TASK_ALWAYS_EAGER = True
+            reset_broker_connections()
+
+    yield Broker
+    reset_broker_connections()
 
 
 # --- browser tests: Playwright drives the system Chromium ----------------------------------------

@@ -130,5 +130,6 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = [
             "id", "recipient", "subject", "kind", "about", "about_url", "created_at", "sent_at", "status", "attempts",
+            "last_error",
         ]  # fmt: skip
         read_only_fields = fields

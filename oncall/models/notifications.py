@@ -26,6 +26,10 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the outbox sweeper last handed it to the broker again."
+    )
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the outbox sweeper re-queued it.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

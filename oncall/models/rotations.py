@@ -43,6 +43,12 @@ class Rotation(models.Model):
     plan_fingerprint = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Digest of the last generation's inputs and result."
     )
+    plan_key = models.SlugField(
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text="Set on the rotation an imported plan configures: a re-import finds it by this, whatever its name.",
+    )
 
     history = tracked_history(excluded_fields=["feed_token", "plan_fingerprint"])
 
@@ -51,6 +57,9 @@ class Rotation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(block_days__gte=1), name="%(app_label)s_%(class)s_block_days_positive"),
             models.CheckConstraint(condition=Q(window_years__gte=1), name="%(app_label)s_%(class)s_window_positive"),
+            models.UniqueConstraint(
+                fields=["plan_key"], condition=~Q(plan_key=""), name="%(app_label)s_%(class)s_one_per_plan_key"
+            ),
         ]
 
     def __str__(self) -> str:

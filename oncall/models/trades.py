@@ -15,11 +15,12 @@ class HolidayTrade(models.Model):
     the row keeps who gave what to whom and when.
     """
 
-    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="offered_in_trades")
+    # PROTECT: a trade is history; the shifts it moved are kept with it.
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="offered_in_trades")
     requested_by = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="trades_requested")
     counterparty = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="trades_received")
     counterparty_shift = models.ForeignKey(
-        Shift, on_delete=models.CASCADE, null=True, blank=True, related_name="asked_for_in_trades"
+        Shift, on_delete=models.PROTECT, null=True, blank=True, related_name="asked_for_in_trades"
     )
     message = models.TextField(blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
     status = models.CharField(max_length=10, choices=TradeStatus.choices, default=TradeStatus.PENDING)

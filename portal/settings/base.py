@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_results",
     "simple_history",
+    "axes",
     "oncall",
     "pipelines",
     "incidents",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The portal loads nothing from other origins and runs no inline script or style.
@@ -116,9 +120,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Every route in goes through oncall.accounts.can_sign_in: offboarded members cannot sign in.
-AUTHENTICATION_BACKENDS = ["oncall.accounts.MemberBackend", "oncall.sso.MemberOIDCBackend"]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day, once
+# Every route in goes through oncall.accounts.can_sign_in: offboarded members cannot sign in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a username locked out from that address
+    "oncall.accounts.MemberBackend",
+    "oncall.sso.MemberOIDCBackend",
+]
+# Guessing passwords: after AXES_FAILURE_LIMIT failed sign-ins for one username from one address,
+# the sign-in form and the token exchange refuse it for the cool-off; a success clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.views.signed_in_too_often_wrongly"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,13 +215,24 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    # Generous for people and orchestrators, tight for the password-to-token exchange.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
+        "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pipeline Ops Portal API",
     "DESCRIPTION": "Runbooks, on-call, incidents and SLA of the data-engineering team.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # People only: a service token (create_service_token) posts runs and reads nothing, the schema included.
+    "SERVE_PERMISSIONS": ["oncall.permissions.SignedInPerson"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -219,9 +245,20 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The cache holds the API's throttle counters, so every web process must share it: Redis when
+# REDIS_URL is set, else files under var/ (a process-local memory cache would let each worker
+# count on its own).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    )
+}
+
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport under var/,
 # so a worker and beat run on a laptop with nothing installed.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}
@@ -249,6 +286,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "incidents-delay-contacts": {"task": "incidents.tasks.notify_delay_contacts", "schedule": crontab(minute=20)},
     "incidents-sla-nightly": {"task": "incidents.tasks.compute_sla_nightly", "schedule": crontab(hour=2, minute=30)},
+    "oncall-requeue-notifications": {"task": "oncall.tasks.requeue_pending_notifications", "schedule": 60.0},
     "oncall-shift-reminders": {"task": "oncall.tasks.send_shift_reminders", "schedule": crontab(minute=5)},
     "oncall-expire-trades": {"task": "oncall.tasks.expire_holiday_trades", "schedule": crontab(minute="*/15")},
     "generate-rotations-nightly": {

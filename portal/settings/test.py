@@ -27,3 +27,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 # Threads of the live server and of race tests must not keep connections to the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Each test starts with no throttle counts and no failed sign-ins counted: a process-local cache,
+# emptied before every test (tests/conftest.py). The shared backends are exercised by the throttle tests.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -365,6 +365,7 @@ def test_a_member_sees_only_the_notifications_addressed_to_them(api, member, man
     first = mine["results"][-1]
     assert set(first) == {
         "id", "recipient", "subject", "kind", "about", "about_url", "created_at", "sent_at", "status", "attempts",
+        "last_error",
     }  # fmt: skip
     assert first["about_url"].endswith("/incidents/1/") and first["status"] == "pending"
 
