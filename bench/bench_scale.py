@@ -68,22 +68,18 @@ def prepare_estate(rebuild: bool) -> None:
 
 
 def credentials() -> tuple[str, str]:
-    """A signed-in session cookie and an API token for the estate's first member."""
+    """A signed-in session cookie and an API token for one of the estate's members."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from oncall.models import TeamMember
 
     user = TeamMember.objects.select_related("user").get(name="Bench Member 02").user
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
+    client = Client()
+    client.force_login(user)
     token, _ = Token.objects.get_or_create(user=user)
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}", token.key
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}", token.key
 
 
 def fetch(path: str, headers: dict[str, str]) -> tuple[float, int, int]:
