@@ -57,6 +57,7 @@ def prepare_estate(rebuild: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], check=True)  # served with DEBUG off
     with psycopg.connect(url) as conn:
         loaded = conn.execute("SELECT count(*) FROM pipelines_pipeline").fetchone()[0]
     if loaded != PIPELINES:
