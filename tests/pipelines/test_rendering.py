@@ -11,8 +11,10 @@ def test_render_markdown_strips_scripts_and_event_handlers():
         " [m](javascript:alert(2)) <iframe src=//evil></iframe> <b onclick=x>b</b>"
     )
     lowered = html.lower()
-    for forbidden in ("<script", "onerror", "onclick", "javascript:", "<iframe", "<img"):
+    for forbidden in ("<script", "onerror", "onclick", 'href="javascript:', "<iframe", "<img"):
         assert forbidden not in lowered
+    # CommonMark refuses the javascript: link, so it stays visible as plain text.
+    assert "[m](javascript:alert(2))" in html
     assert "Hello" in html
 
 
@@ -30,6 +32,13 @@ def test_render_markdown_keeps_unknown_anchors_and_fixes_malformed_external_link
 def test_render_markdown_renders_nested_lists():
     html = render_markdown("- one\n    - nested\n- two")
     assert html.count("<ul>") == 2 and "<li>nested</li>" in html
+
+
+def test_render_markdown_nests_lists_at_the_parents_text_column():
+    # Two spaces under "- " and three under "1. " nest in CommonMark, as the plan writes them.
+    html = render_markdown("- aliases:\n  - transaction_id\n  - date\n\n1. first\n   - detail")
+    assert html.count("<ul>") == 3
+    assert "aliases:\n<ul>\n<li>transaction_id</li>" in html
 
 
 def test_link_target_leaves_ordinary_links_alone():

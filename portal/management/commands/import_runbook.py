@@ -28,7 +28,7 @@ class Command(BaseCommand):
         for kind, names in summary.unchanged.items():
             self.stdout.write(f"Unchanged: {len(names)} {kind}(s)")
         for problem in plan.unparsed:
-            self.stdout.write(self.style.WARNING(f"Could not parse {problem}"))
+            self.stdout.write(self.style.WARNING(f"Skipped: {problem}"))
         if not summary.changed_anything:
             self.stdout.write("Nothing to change: the database already matches the plan.")
         elif dry_run:
