@@ -8,6 +8,7 @@ not state keeps its default, and the import says so.
 import re
 from datetime import time, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import available_timezones
 
 from .plan import DelayRuleSpec, OnCallRules, PlanError, SlaFigures
@@ -269,8 +270,11 @@ def _sla_value(key: str, match: re.Match[str], line: int):
     return _number(match[1]) * (24 if match[2].lower().startswith("d") else 1)
 
 
+_zones = cache(available_timezones)  # reading the zone database takes a while
+
+
 def _deadline_zone(zone: str, line: int) -> str:
-    if zone in available_timezones():
+    if zone in _zones():
         return zone
     hint = f" (for {zone}, write {ZONE_SUGGESTIONS[zone]})" if zone in ZONE_SUGGESTIONS else ""
     raise PlanError(
