@@ -1,11 +1,11 @@
 """Reads a maintenance plan written in Markdown into the plain values of `pipelines.plan`.
 
-The structure comes from markdown-it-py's syntax tree (`plan_markdown`); this module finds the
-sections, `plan_team` reads the team, `plan_runbook` each pipeline, `plan_owners` checks owners
-across both, and `plan_rules` reads the figures in sentences. Layout is free (bullets, numbering, indents, heading levels, bold or plain labels);
-meaning is strict: anything that would become a member, an owner, a team, a leader flag or a figure
-reads exactly or raises `PlanError` naming its line, and whatever is skipped is listed in
-`Plan.unparsed`. No Django here: the import services store the result.
+The structure comes from markdown-it-py's syntax tree (`plan_markdown`). This module finds the
+sections; `plan_team` reads the team, `plan_runbook` each pipeline, `plan_owners` checks owners
+across both, and `plan_rules` reads the figures in sentences. Layout is free (bullets, numbering,
+indents, heading levels, bold or plain labels); meaning is strict: anything that would become a
+member, an owner, a team, a leader flag or a figure reads exactly or raises `PlanError` naming its
+line, and whatever is skipped is listed in `Plan.unparsed`. No Django here.
 """
 
 import os
