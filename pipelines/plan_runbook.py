@@ -95,8 +95,7 @@ def read_pipeline(
             fields[current].blocks.append(block)  # a bold lead-in such as "**Note:**" stays part of the text
 
     def single(kind: str, what: str) -> tuple[str | None, int]:
-        value = _single_value(fields.get(kind), name, what)
-        return value
+        return _single_value(fields.get(kind), name, what)
 
     primary, primary_line = single("primary", "Primary Owner")
     secondary, secondary_line = single("secondary", "Secondary Owner")
@@ -128,7 +127,7 @@ def read_pipeline(
         else None,
     )
     found = [link for kind in ("description", "issues", "procedures") for link in _field_links(fields.get(kind))]
-    return PipelineDraft(spec, sorted(found))
+    return PipelineDraft(spec, sorted(found, key=lambda link: link[0]))
 
 
 def _single_value(f: _Field | None, pipeline: str, what: str) -> tuple[str | None, int]:
@@ -150,7 +149,7 @@ def _single_value(f: _Field | None, pipeline: str, what: str) -> tuple[str | Non
     if not values:
         return None, 0
     line, value = values[0]
-    value = value.strip(" *_").removesuffix(".").strip()
+    value = value.strip().removesuffix(".").strip()
     return (None, 0) if value.lower() in _NOTHING else (value, line)
 
 

@@ -5,7 +5,7 @@ import re
 from markdown_it.tree import SyntaxTreeNode
 
 from .plan import MemberSpec, OwnershipClaim, PlanError
-from .plan_markdown import Item, line_of, links, person_items
+from .plan_markdown import Item, line_of, links, person_items, plain_text
 
 _NAME = re.compile(r"^[^\W\d_](?:[\w'’.-]|\s(?=\S))*$")
 _DASH = re.compile(r"\s+[-–—]\s+")
@@ -114,14 +114,35 @@ def _leader_unclear(name: str, text: str) -> str:
 
 
 def _claims(item: Item, name: str) -> list[OwnershipClaim]:
-    """ "Primary owner of the [A](#a) and [B](#b)." → a claim per linked pipeline."""
+    """ "Primary owner of the [A](#a) and [B](#b)." → a claim per linked pipeline.
+
+    Every pipeline must be a link: one named in plain words beside linked ones would be dropped unseen.
+    """
     text = _DETAIL.sub(lambda m: m["rest"], item.text) if not _CLAIM.match(item.text) else item.text
     role = _CLAIM.match(text)
     anchors = [href[1:].lower() for _line, href in links(item.inline, item.line) if href.startswith("#")]
-    if not role or not anchors:
+    rest = text[role.end() :] if role else text
+    for label in _link_texts(item.inline):
+        rest = rest.replace(label, " ", 1)
+    if not role or not anchors or re.sub(r"\b(?:the|and|pipelines?)\b|[\s,.;&]", "", rest, flags=re.IGNORECASE):
         raise PlanError(
             item.line,
             f'responsibility of {name} could not be read: "{item.text}" (write "Primary owner of the '
             '[Pipeline name](#pipeline-anchor)" or "Secondary owner of …", linking each pipeline)',
         )
     return [OwnershipClaim(role=role["role"].lower(), pipeline_slug=anchor, line=item.line) for anchor in anchors]
+
+
+def _link_texts(inline) -> list[str]:
+    found = []
+
+    def walk(node) -> None:
+        if node.type == "link":
+            found.append(plain_text(node))
+            return
+        for child in node.children:
+            walk(child)
+
+    if inline is not None:
+        walk(inline)
+    return found

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from pipelines.plan import PlanError
@@ -19,7 +20,11 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error.strerror or error}") from error
         except PlanError as error:
             raise CommandError(f"{path}: {error}") from error
-        summary = maintenance_plan_import(plan=plan, dry_run=dry_run)
+        try:
+            summary = maintenance_plan_import(plan=plan, dry_run=dry_run)
+        except ValidationError as error:
+            # A value the plan reads but the portal cannot hold (a name longer than its field, say).
+            raise CommandError(f"{path}: {'; '.join(error.messages)}") from error
 
         prefix = "Would have " if dry_run else ""
         for verb, groups in (("created", summary.created), ("updated", summary.updated)):
