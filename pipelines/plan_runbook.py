@@ -15,6 +15,7 @@ from .plan_markdown import (
     item_markdown,
     line_of,
     links,
+    parse_blocks,
     person_items,
     plain_text,
     to_markdown,
@@ -46,6 +47,8 @@ _FIELDS = {
     "schedule": "schedule",
     "critical fields": "critical_fields",
     "column aliases": "aliases",
+    "depends on": "depends",
+    "delay rules": "delays",
 }
 _TEXT_KINDS = {"description", "issues", "procedures"}
 _KNOWN_ISSUE = re.compile(
@@ -106,7 +109,9 @@ def read_pipeline(
     if downstream:
         downstream = _team_name(downstream, downstream_line, name)
     procedures = _text(fields.get("procedures"), lines)
-    units = [u for kind in ("description", "issues", "procedures") for u in _fieldunits(fields.get(kind))]
+    # A "Delay Rules" field states them all; otherwise they are read from the runbook's sentences.
+    rule_kinds = ("delays",) if "delays" in fields else ("description", "issues", "procedures")
+    units = [u for kind in rule_kinds for u in _field_units(fields.get(kind))]
     spec = PipelineSpec(
         name=name,
         slug=slugify_heading(name),
@@ -126,7 +131,9 @@ def read_pipeline(
         if "critical_fields" in fields
         else None,
     )
-    found = [link for kind in ("description", "issues", "procedures") for link in _field_links(fields.get(kind))]
+    found = [
+        link for kind in ("description", "issues", "procedures", "depends") for link in _field_links(fields.get(kind))
+    ]
     return PipelineDraft(spec, sorted(found, key=lambda link: link[0]))
 
 
@@ -186,7 +193,7 @@ def _text(f: _Field | None, lines: list[str]) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _fieldunits(f: _Field | None) -> list[tuple[int, str]]:
+def _field_units(f: _Field | None) -> list[tuple[int, str]]:
     if f is None:
         return []
     return ([(f.rest.line, f.rest.rest)] if f.rest else []) + units(f.blocks)
@@ -231,10 +238,12 @@ def _column_aliases(fields: dict[str, _Field], lines: list[str], pipeline: str, 
     if "aliases" in fields:
         return _names(*_single_value(fields["aliases"], pipeline, "Column Aliases"), pipeline)
     procedures = fields.get("procedures")
-    if procedures is None:
-        return ()
+    return _procedure_aliases(procedures.blocks, lines, pipeline, notes) if procedures else ()
+
+
+def _procedure_aliases(blocks: list[SyntaxTreeNode], lines: list[str], pipeline: str, notes: list) -> tuple[str, ...]:
     aliases: list[str] = []
-    for item, _depth in walk_items([e for e in person_items(procedures.blocks, lines) if isinstance(e, Item)]):
+    for item, _depth in walk_items([e for e in person_items(blocks, lines) if isinstance(e, Item)]):
         if not _ALIAS_PROCEDURE.search(item.text) or not item.children:
             continue
         for child in item.children:
@@ -244,6 +253,16 @@ def _column_aliases(fields: dict[str, _Field], lines: list[str], pipeline: str, 
             elif name["name"] not in aliases:
                 aliases.append(name["name"])
     return tuple(aliases)
+
+
+def procedure_aliases(markdown: str) -> tuple[str, ...]:
+    """The column aliases that standard procedures written as `markdown` list."""
+    return _procedure_aliases(*parse_blocks(markdown), "", [])
+
+
+def links_in_markdown(markdown: str) -> list[str]:
+    """The target of every link in `markdown`."""
+    return [href for _line, href in _field_links(_Field(0, blocks=parse_blocks(markdown)[0]))]
 
 
 def resolve_links(headings: list[str], drafts: list[PipelineDraft], notes: list) -> list[PipelineSpec]:

@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -5,6 +6,10 @@ from incidents.models import Incident
 from incidents.services import delivery_board
 from oncall.models import TeamMember
 from oncall.selectors import on_call_now
+from pipelines.models import DEFAULT_SCHEDULE
+from pipelines.plan_writer import plan_to_markdown
+
+from .selectors import plan_from_portal
 
 
 class HomeView(TemplateView):
@@ -24,3 +29,11 @@ class HomeView(TemplateView):
 
 
 home = HomeView.as_view()
+
+
+def runbook_export(request):
+    """`/runbooks/plan.md`: the portal's current plan in the plan's own Markdown, as a download."""
+    text = plan_to_markdown(plan_from_portal(), default_schedule=DEFAULT_SCHEDULE)
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="maintenance-plan.md"'
+    return response
