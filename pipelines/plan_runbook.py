@@ -34,7 +34,9 @@ def slugify_heading(heading: str) -> str:
 _FIELDS = {
     "description": "description",
     "primary owner": "primary",
+    "primary owners": "primary",  # still one name: two are refused as "not a team member"
     "secondary owner": "secondary",
+    "secondary owners": "secondary",
     "common issues": "issues",
     "common issue": "issues",
     "known issues": "issues",

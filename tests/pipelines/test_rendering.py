@@ -11,10 +11,8 @@ def test_render_markdown_strips_scripts_and_event_handlers():
         " [m](javascript:alert(2)) <iframe src=//evil></iframe> <b onclick=x>b</b>"
     )
     lowered = html.lower()
-    for forbidden in ("<script", "onerror", "onclick", 'href="javascript:', "<iframe", "<img"):
+    for forbidden in ("<script", "onerror", "onclick", "javascript:", "<iframe", "<img"):
         assert forbidden not in lowered
-    # CommonMark refuses the javascript: link, so it stays visible as plain text.
-    assert "[m](javascript:alert(2))" in html
     assert "Hello" in html
 
 
