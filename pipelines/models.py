@@ -281,6 +281,25 @@ class Run(models.Model):
             raise ValidationError(errors)
 
 
+class PlanImport(models.Model):
+    """What one maintenance-plan import wrote, field by field (`pipelines.plan_fields`).
+
+    The next import compares it with the portal and the new file, so that edits made in the portal
+    since this import are not overwritten without being listed.
+    """
+
+    imported_at = models.DateTimeField()
+    source = models.CharField(max_length=255, blank=True, help_text="The file imported, as given.")
+    fields = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        get_latest_by = ["imported_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Plan import of {self.source or 'a plan'} at {self.imported_at:%Y-%m-%d %H:%M}"
+
+
 track("pipeline", Pipeline, label_field="name")
 track("ownership", Ownership, parent=("pipeline", "pipeline"))
 track("delay_rule", DelayRule, parent=("pipeline", "pipeline"))

@@ -71,6 +71,8 @@ class PipelineSpec:
     downstream_team: str | None = None  # "Profit" for "Profit team"
     depends_on: tuple[str, ...] = ()  # slugs of pipelines linked from this pipeline's sections
     delay_rules: tuple[DelayRuleSpec, ...] = ()
+    schedule: str | None = None  # cron, when the plan states one ("**Schedule:** `0 6 * * *`")
+    critical_fields: tuple[str, ...] | None = None  # when the plan states the pipeline's own
 
 
 @dataclass(frozen=True)
@@ -99,4 +101,4 @@ class Plan:
     pipelines: tuple[PipelineSpec, ...]
     oncall: OnCallRules
     sla: SlaFigures
-    unparsed: tuple[str, ...] = field(default=())  # "line N: what could not be read", reported, not fatal
+    unparsed: tuple[str, ...] = field(default=())  # "line N: what was skipped and why", reported, not fatal

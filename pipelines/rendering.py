@@ -1,9 +1,13 @@
-"""Runbook Markdown to safe HTML, with the plan's `#anchor` links turned into links to portal pages."""
+"""Runbook Markdown to safe HTML, with the plan's `#anchor` links turned into links to portal pages.
+
+The same CommonMark engine (markdown-it-py) reads the plan on import, so a runbook shows the lists and
+nesting its import saw.
+"""
 
 from collections.abc import Callable
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "a", "p", "br", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
@@ -11,6 +15,10 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+# Raw HTML and every link target pass the parser; nh3 then sanitises them all in one place (a link
+# with a scheme it does not allow keeps its text and loses its href).
+MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
+MARKDOWN.validateLink = lambda url: True
 
 
 def link_target(href: str, anchor_url: Callable[[str], str | None]) -> str:
@@ -35,7 +43,7 @@ def render_markdown(text: str, anchor_url: Callable[[str], str | None] = lambda 
             return link_target(value, anchor_url)
         return value
 
-    html = markdown.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    html = MARKDOWN.render(text).strip()
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

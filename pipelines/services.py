@@ -39,6 +39,9 @@ def runbook_import(*, pipelines: tuple[PipelineSpec, ...], members: dict[str, Te
                 "standard_procedures": spec.standard_procedures,
                 "column_aliases": list(spec.column_aliases),
                 "critical_downstream_team": _downstream_team(spec.downstream_team, summary),
+                # A plan that states no schedule or critical fields leaves the portal's own.
+                **({"schedule": spec.schedule} if spec.schedule is not None else {}),
+                **({"critical_fields": list(spec.critical_fields)} if spec.critical_fields is not None else {}),
             },
         )
         if created or changed:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("", include("oncall.urls")),
     path("", include("oncall.feed_urls")),
+    path("runbooks/plan.md", views.runbook_export, name="runbook-export"),
     path("", include("pipelines.urls")),
     path("", include("incidents.urls")),
     path("", include("incidents.sla_urls")),

@@ -12,6 +12,10 @@ from incidents.models import Incident
 from incidents.services import delivery_board
 from oncall.models import TeamMember
 from oncall.selectors import on_call_now
+from pipelines.models import DEFAULT_SCHEDULE
+from pipelines.plan_writer import plan_to_markdown
+
+from .selectors import plan_from_portal
 
 
 class HomeView(TemplateView):
@@ -54,3 +58,11 @@ def signed_in_too_often_wrongly(request: HttpRequest, original_response=None, cr
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail}, status=429)
     return render(request, "registration/locked_out.html", {"detail": detail, "minutes": minutes}, status=429)
+
+
+def runbook_export(request):
+    """`/runbooks/plan.md`: the portal's current plan in the plan's own Markdown, as a download."""
+    text = plan_to_markdown(plan_from_portal(), default_schedule=DEFAULT_SCHEDULE)
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="maintenance-plan.md"'
+    return response

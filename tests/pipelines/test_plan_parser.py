@@ -5,11 +5,11 @@ from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import markdown
 import pytest
 
 from pipelines.plan import CommonIssue, DelayRuleSpec, OnCallRules, OwnershipClaim, Plan, PlanError, SlaFigures
 from pipelines.plan_parser import parse_plan, read_plan_file, slugify_heading
+from pipelines.rendering import render_markdown
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "maintenance-plan.md"
 
@@ -213,10 +213,10 @@ def test_parse_plan_seed_column_aliases(seed: Plan):
 def test_parse_plan_seed_procedures_nest_lists_for_the_renderer(seed: Plan):
     procedures = pipeline(seed, "profit-pipeline").standard_procedures
     assert procedures.startswith("- If there is no header row in the sales file")
-    assert "proper aliases:\n    - transaction_id\n    - date\n" in procedures
-    assert procedures.endswith("    - currency")
-    # The portal renders with Python-Markdown, which nests lists only at four spaces.
-    html = markdown.markdown(procedures, extensions=["sane_lists"])
+    assert "proper aliases:\n  - transaction_id\n  - date\n" in procedures
+    assert procedures.endswith("  - currency")
+    # The portal renders with the same CommonMark engine that read the plan.
+    html = render_markdown(procedures)
     assert html.count("<ul>") == 2
     assert "aliases:<ul>" in html.replace("\n", "")
 
@@ -507,14 +507,14 @@ def test_parse_plan_uneven_alias_indents_give_the_same_aliases(seed_text: str):
     text = seed_text.replace("\n  - ", "\n     - ").replace("\n     - transaction_id", "\n    - transaction_id")
     procedures = pipeline(parse_plan(text), "profit-pipeline")
     assert procedures.column_aliases == PROFIT_ALIASES
-    assert "\n    - currency" in procedures.standard_procedures
+    assert "\n  - currency" in procedures.standard_procedures
 
 
 def test_parse_plan_only_the_alias_procedure_gives_column_aliases(seed_text: str):
     text = edit(seed_text, "  - currency\n", "  - currency\n- Then reload the day:\n  - backfill_sales\n")
     profit = pipeline(parse_plan(text), "profit-pipeline")
     assert profit.column_aliases == PROFIT_ALIASES
-    assert profit.standard_procedures.endswith("    - currency\n- Then reload the day:\n    - backfill_sales")
+    assert profit.standard_procedures.endswith("  - currency\n- Then reload the day:\n  - backfill_sales")
 
 
 def test_parse_plan_member_heading_area_wins_over_expertise(seed_text: str):
@@ -578,13 +578,12 @@ def test_parse_plan_delay_rule_phrasings(seed_text: str, sentence: str, rule: tu
     assert growth.delay_rules == (DelayRuleSpec(*rule, line=line_of(text, sentence)),)
 
 
-def test_parse_plan_unreadable_delay_rule_is_reported(seed_text: str):
+def test_parse_plan_unreadable_delay_rule_is_refused(seed_text: str):
     text = edit(seed_text, "- Filter duplicated records", "- Contact Sales whenever the deadline slips")
-    plan = parse_plan(text)
-    assert pipeline(plan, "growth-pipeline").delay_rules == ()
-    assert plan.unparsed == (
-        f"line {line_of(text, 'Contact Sales whenever')}: Growth Pipeline: looks like a delay rule but could not be "
-        'read: "- Contact Sales whenever the deadline slips"',
+    error = parse_error(text)
+    assert error.line == line_of(text, "Contact Sales whenever")
+    assert error.message.startswith(
+        'Growth Pipeline: this looks like a delay rule but could not be read: "Contact Sales whenever the deadline slips"'
     )
 
 
@@ -593,12 +592,19 @@ def test_parse_plan_unreadable_delay_rule_is_reported(seed_text: str):
     [("starting at 09:00", time(9, 0)), ("starting at 9 AM", time(9, 0)), ("starting at noon", time(12, 0))],
 )
 def test_parse_plan_oncall_figures_come_from_the_text(seed_text: str, phrase: str, start: time):
-    text = edit(seed_text, "24 hour on-call schedule starting at midnight", f"12 hour on-call schedule {phrase}")
+    text = edit(seed_text, "24 hour on-call schedule starting at midnight", f"24-hour on-call schedule {phrase}")
     text = edit(text, "rotates every 7 days", "rotates every 2 weeks")
     text = edit(text, "more than every 4 years", "more than once every three years")
     assert parse_plan(text).oncall == OnCallRules(
-        shift_hours=12, shift_start=start, rotation_days=14, holiday_window_years=3
+        shift_hours=24, shift_start=start, rotation_days=14, holiday_window_years=3
     )
+
+
+def test_parse_plan_shift_length_the_portal_cannot_store_is_refused(seed_text: str):
+    text = edit(seed_text, "24 hour on-call schedule", "12 hour on-call schedule")
+    error = parse_error(text)
+    assert error.line == line_of(text, "12 hour on-call schedule")
+    assert "on-call shifts of 12 hours cannot be stored" in error.message
 
 
 def test_parse_plan_sla_figures_come_from_the_text(seed_text: str):

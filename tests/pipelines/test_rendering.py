@@ -32,6 +32,13 @@ def test_render_markdown_renders_nested_lists():
     assert html.count("<ul>") == 2 and "<li>nested</li>" in html
 
 
+def test_render_markdown_nests_lists_at_the_parents_text_column():
+    # Two spaces under "- " and three under "1. " nest in CommonMark, as the plan writes them.
+    html = render_markdown("- aliases:\n  - transaction_id\n  - date\n\n1. first\n   - detail")
+    assert html.count("<ul>") == 3
+    assert "aliases:\n<ul>\n<li>transaction_id</li>" in html
+
+
 def test_link_target_leaves_ordinary_links_alone():
     assert link_target("https://example.com/#x", known) == "https://example.com/#x"
     assert link_target("#profit-pipeline", known) == "/runbooks/profit-pipeline/"

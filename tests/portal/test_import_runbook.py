@@ -165,6 +165,14 @@ MALFORMED = {
         ),
         "primary owner",
     ),
+    "deadline in a time zone abbreviation": (
+        lambda t: t.replace("**8:00 AM UTC**", "**8:00 AM PST**"),
+        "America/Los_Angeles",
+    ),
+    "phantom member from an outdented detail": (
+        lambda t: t.replace("   - Expertise: Growth & Investors", "- Expertise: Growth & Investors"),
+        "is not a name",
+    ),
     "team section contradicting the owners": (
         lambda t: t.replace(
             "**Primary Owner:** Miles Lopez\n\n**Secondary Owner:** Jasmine Glancy",
@@ -259,3 +267,34 @@ def test_edited_sla_figures_update_the_policy_in_place(imported_seed, seed_plan_
     assert edited != seed_plan_text
     run_import(write_plan(tmp_path, edited))
     assert SlaPolicy.objects.get().availability_target == Decimal("99.9")
+
+
+def test_plan_written_by_a_new_user_imports_without_a_phantom_member(db, seed_plan_text, tmp_path):
+    # Two-space details under "3. Name", plain labels, "####" pipelines and "Runbooks": ordinary Markdown.
+    text = seed_plan_text.replace("\n   - ", "\n  - ").replace("\n     - ", "\n    - ")
+    text = (
+        text.replace("**Primary Owner:**", "Primary owner:").replace("### ", "#### ").replace("Runbook\n", "Runbooks\n")
+    )
+    run_import(write_plan(tmp_path, text))
+    assert sorted(TeamMember.objects.values_list("name", flat=True)) == [
+        "Hudson King",
+        "Jackson Long",
+        "Jasmine Glancy",
+        "Miles Lopez",
+    ]
+    assert TeamMember.objects.get(name="Hudson King").is_manager
+    assert Pipeline.objects.count() == 8
+
+
+def test_import_lists_what_it_skipped(db, seed_plan_text, tmp_path):
+    text = seed_plan_text.replace("## On-Call Schedule", "## Glossary\n\nWords.\n\n## On-Call Schedule")
+    output = run_import(write_plan(tmp_path, text))
+    line = text.splitlines().index("## Glossary") + 1
+    assert f'Skipped: line {line}: section "Glossary" is not part of the plan format; skipped' in output
+
+
+def test_deadline_time_zone_is_stored(db, seed_plan_text, tmp_path):
+    from incidents.models import SlaPolicy
+
+    run_import(write_plan(tmp_path, seed_plan_text.replace("**8:00 AM UTC**", "**8:00 AM America/Los_Angeles**")))
+    assert SlaPolicy.objects.get().deadline_timezone == "America/Los_Angeles"
