@@ -1,5 +1,6 @@
 """API authentication: personal tokens (from /account/) and DRF's service tokens, both closed to people who left."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .accounts import can_sign_in, personal_token_user
@@ -33,3 +34,19 @@ class ServiceTokenAuthentication(authentication.TokenAuthentication):
         if not can_sign_in(user):
             raise exceptions.AuthenticationFailed("This account can no longer sign in.")
         return user, token
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """Documents personal tokens as their own scheme: both classes extend DRF's TokenAuthentication."""
+
+    target_class = PersonalTokenAuthentication
+    name = "personalTokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A personal token from /account/, prefixed with `Token ` (or `Bearer `).",
+        }

@@ -176,7 +176,8 @@ def _schedule(value: tuple[str | None, int], pipeline: str) -> str | None:
     text = text.strip("` ")
     problem = schedule_problem(text)
     if problem is not None:
-        raise PlanError(line, f'{pipeline}: the schedule "{text}" is not a cron expression the portal can follow. {problem}')
+        message = f'{pipeline}: the schedule "{text}" is not a cron expression the portal can follow. {problem}'
+        raise PlanError(line, message)
     return text
 
 
