@@ -4,7 +4,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
+from pipelines import deliveries
 from pipelines import services as pipeline_services
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
@@ -639,14 +640,7 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     hours = business_hours_for(policy, now)
     if today.weekday() >= 5 or today in hours.holidays or now < deadline + policy.delay_threshold:
         return 0
-    day_start = datetime.combine(today, time(0), tzinfo=UTC)
-    delivered = {
-        pipeline_id
-        for pipeline_id, available, finished in Run.objects.in_window(day_start, day_start + timedelta(days=1))
-        .filter(status=RunStatus.SUCCESS)
-        .values_list("pipeline_id", "data_available_at", "finished_at")
-        if (available or finished) and (available or finished) <= now
-    }
+    delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
     sent = 0
     for pipeline in Pipeline.objects.with_runbook_relations().exclude(pk__in=delivered | already):
@@ -735,16 +729,7 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     today = now.astimezone(UTC).date()
     deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
     business_day = business_hours_for(policy, now).is_business_day(today)
-    day_start = datetime.combine(today, time(0), tzinfo=UTC)
-    delivered = dict(
-        Run.objects.in_window(day_start, day_start + timedelta(days=1))
-        .filter(status=RunStatus.SUCCESS)
-        .annotate(delivered=Coalesce("data_available_at", "finished_at"))
-        .filter(delivered__lte=now)
-        .values("pipeline_id")
-        .annotate(first=Min("delivered"))
-        .values_list("pipeline_id", "first")
-    )
+    delivered = deliveries.deliveries_on(today, now=now)
     rows = []
     for pipeline in Pipeline.objects.with_runbook_relations():
         at = delivered.get(pipeline.pk)

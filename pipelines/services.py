@@ -1,6 +1,6 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -11,6 +11,7 @@ from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields
 
 from .choices import OwnerRole, RunStatus
+from .deliveries import first_missed_deadline
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .plan import PipelineSpec
 
@@ -216,20 +217,3 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[dat
         )
         sent += len(created)
     return sent
-
-
-def first_missed_deadline(
-    last_delivery: datetime | None, *, now: datetime, deadline: time, closed_days: set[date]
-) -> datetime | None:
-    """The first business-day deadline (UTC) after the day of the last delivery, if `now` is past it.
-
-    A delivery, on time or late, settles its own day; the next business day's deadline is the first
-    one that can be missed.
-    """
-    if last_delivery is None:
-        return None  # a pipeline that never delivered is not "delayed" yet: nothing to compare with
-    day = last_delivery.astimezone(UTC).date() + timedelta(days=1)
-    while day.weekday() >= 5 or day in closed_days:
-        day += timedelta(days=1)
-    missed = datetime.combine(day, deadline, tzinfo=UTC)
-    return missed if missed < now else None
