@@ -27,7 +27,7 @@ from pipelines.models import Pipeline, Run
 from pipelines.plan import SlaFigures
 from pipelines.services import downstream_pipelines, owners_of
 
-from . import sla
+from . import paging, sla
 from .choices import Channel, Dimension, IncidentStatus, Severity
 from .exceptions import IncidentStepError
 from .models import Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
@@ -119,6 +119,7 @@ def incident_open(
     description: str = "",
     opened_by: TeamMember | None = None,
     assignee: TeamMember | None = None,
+    automatic: bool = False,
     now: datetime | None = None,
 ) -> Incident:
     """Record an incident and tell the on-call member, the pipeline's owners and the owners downstream.
@@ -136,6 +137,7 @@ def incident_open(
         description=description,
         opened_by=opened_by,
         assignee=assignee or on_call_at(detected_at),
+        automatic=automatic,
     )
     incident.full_clean()
     incident.save()
@@ -159,14 +161,13 @@ def _notify_opened(incident: Incident) -> None:
     )
     if downstream:
         body += "\nDownstream pipelines affected: " + ", ".join(p.name for p in downstream)
-    notifications.notify(
+    paging.page(
+        incident=incident,
         event=f"incident-{incident.pk}-opened",
         kind="incidents.opened",
-        recipients=notifications.recipients_of(people),
+        people=people,
         subject=f"[{incident.get_severity_display()}] {pipeline.name}: {incident.title}",
         body=body,
-        about=str(incident),
-        about_url=incident.get_absolute_url(),
     )
 
 
@@ -253,17 +254,16 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
             continue
         pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
         people = [p for p in (pipeline.secondary_owner,) if p] + list(TeamMember.objects.managers())
-        sent = notifications.notify(
+        sent = paging.page(
+            incident=incident,
             event=f"incident-{incident.pk}-unacknowledged",
             kind="incidents.unacknowledged",
-            recipients=notifications.recipients_of(people),
+            people=people,
             subject=f"Unacknowledged critical incident on {pipeline.name}: {incident.title}",
             body=(
                 f"Nobody has acknowledged this critical incident; it was due by {deadline:%Y-%m-%d %H:%M %Z}.\n"
                 f"Assigned to {incident.assignee.name if incident.assignee else 'nobody'}."
             ),
-            about=str(incident),
-            about_url=incident.get_absolute_url(),
         )
         escalated += bool(sent)
     return escalated

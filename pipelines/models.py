@@ -51,6 +51,9 @@ class Pipeline(models.Model):
     )
     schedule = models.CharField(max_length=100, default=DEFAULT_SCHEDULE, help_text="Cron expression, UTC.")
     critical_fields = models.JSONField(default=default_critical_fields, blank=True)
+    expected_duration = models.DurationField(
+        null=True, blank=True, help_text="A run still running after this long is overdue and opens an incident."
+    )
 
     objects = PipelineQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from .choices import OwnerRole, RunStatus
 from .deliveries import first_missed_deadline
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .plan import PipelineSpec
+from .signals import run_recorded
 
 
 @transaction.atomic
@@ -172,6 +173,7 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
         if not created:
             raise
         return run_upsert(pipeline=pipeline, external_id=external_id, values=values)[0], False
+    run_recorded.send(sender=Run, run=run, created=created)
     return run, created
 
 

@@ -1,4 +1,14 @@
-from .incidents import Communication, Incident, IncidentNote
+from .incidents import AcknowledgeLinkUse, Communication, Incident, IncidentNote, IncidentSignal
 from .reports import SlaEscalation, SlaPolicy, SlaReport, SlaReview
 
-__all__ = ["Communication", "Incident", "IncidentNote", "SlaEscalation", "SlaPolicy", "SlaReport", "SlaReview"]
+__all__ = [
+    "AcknowledgeLinkUse",
+    "Communication",
+    "Incident",
+    "IncidentNote",
+    "IncidentSignal",
+    "SlaEscalation",
+    "SlaPolicy",
+    "SlaReport",
+    "SlaReview",
+]
