@@ -33,3 +33,9 @@ class SignalKind(models.TextChoices):
     OVERDUE_RUN = "overdue_run", "Overdue run"
     MISSED_DELIVERY = "missed_delivery", "Missed delivery"
     ALERT = "alert", "Monitoring alert"
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack (or Mattermost) incoming webhook"
+    TEAMS = "teams", "Microsoft Teams Workflows webhook"
+    WEBHOOK = "webhook", "Webhook (the incident as JSON)"

@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 
-from oncall import notifications
+from oncall import chat, notifications
 from oncall.models import TeamMember
 
-from .models import Incident
+from .chat_messages import PAYLOADS, ChatPage
+from .models import ChatChannel, Incident
 
 ACK_SALT = "incidents.acknowledge-link"
 ACK_LINK_MAX_AGE = timedelta(hours=24)
@@ -44,7 +46,11 @@ def page(
     body: str,
     acknowledgeable: bool = True,
 ) -> list:
-    """Email each person once for `event`; while the incident awaits acknowledgement, with their own link."""
+    """Email each person once for `event`, and post it to the matching chat channels once each.
+
+    While the incident awaits acknowledgement, each email carries its reader's own link, and the chat
+    message the assignee's.
+    """
     created = []
     for recipient in notifications.recipients_of(people):
         text = body
@@ -59,4 +65,43 @@ def page(
             about=str(incident),
             about_url=incident.get_absolute_url(),
         )
+    assignee = incident.assignee
+    chat_post(
+        event=event,
+        kind=kind,
+        pipeline_id=incident.pipeline_id,
+        page=ChatPage(
+            event=event,
+            title=subject,
+            text=body,
+            url=notifications.absolute_url(incident.get_absolute_url()),
+            pipeline=incident.pipeline.name if incident.pipeline_id else "",
+            incident_id=incident.pk,
+            severity=incident.get_severity_display(),
+            status=incident.get_status_display(),
+            assignee=assignee.name if assignee else "",
+            acknowledge_url=acknowledge_url(incident, assignee) if acknowledgeable and assignee else "",
+        ),
+        about=str(incident),
+    )
     return created
+
+
+def chat_post(*, event: str, kind: str, pipeline_id: int | None, page: ChatPage, about: str = "") -> int:
+    """Record `page` for every active channel that takes this pipeline's pages; each posts after the commit."""
+    channels = ChatChannel.objects.filter(active=True).filter(Q(pipeline__isnull=True) | Q(pipeline_id=pipeline_id))
+    posted = 0
+    for channel in channels:
+        posted += bool(
+            chat.post(
+                event=event,
+                destination_key=f"channel-{channel.pk}",
+                destination=channel.name,
+                url=channel.url,
+                payload=PAYLOADS[channel.kind](page),
+                kind=kind,
+                about=about or page.title,
+                about_url=page.url,
+            )
+        )
+    return posted

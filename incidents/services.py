@@ -680,6 +680,19 @@ def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: dateti
             about=f"{pipeline.name} delivery {day}",
             about_url=pipeline.get_absolute_url(),
         )
+        event = f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}"
+        paging.chat_post(
+            event=event,
+            kind="incidents.delay-notice",
+            pipeline_id=pipeline.pk,
+            page=paging.ChatPage(
+                event=event,
+                title=f"Data delay: {pipeline.name} ({day:%d %b})",
+                text=message,
+                url=notifications.absolute_url(pipeline.get_absolute_url()),
+                pipeline=pipeline.name,
+            ),
+        )
     return created
 
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.choices import Channel
-from incidents.models import Communication, Incident, IncidentNote
+from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
 from oncall.models import Notification, TeamMember
@@ -130,3 +130,15 @@ class NotificationSerializer(serializers.ModelSerializer):
             "id", "recipient", "subject", "kind", "about", "about_url", "created_at", "sent_at", "status", "attempts",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class ChatChannelSerializer(serializers.ModelSerializer):
+    """A chat channel pages are posted to; `pipeline` (a slug) narrows it to one pipeline's pages."""
+
+    pipeline = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Pipeline.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ChatChannel
+        fields = ["id", "name", "kind", "url", "pipeline", "active"]

@@ -10,12 +10,18 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
-from incidents.models import Communication, Incident, IncidentNote
+from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import communication_log, incident_open, incident_step
 from oncall.models import Notification, TeamMember
-from oncall.permissions import SignedInPerson, acting_member, is_manager
+from oncall.permissions import ReadOrManagerWrite, SignedInPerson, acting_member, is_manager
 
-from .serializers import CommunicationSerializer, IncidentSerializer, IncidentStepSerializer, NotificationSerializer
+from .serializers import (
+    ChatChannelSerializer,
+    CommunicationSerializer,
+    IncidentSerializer,
+    IncidentStepSerializer,
+    NotificationSerializer,
+)
 
 
 @contextmanager
@@ -124,3 +130,11 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         # Messages recorded before the address was linked to a member still belong to whoever has it now.
         mine = Q(member=member) | Q(recipient__iexact=member.email) if member.email else Q(member=member)
         return queryset.filter(mine)
+
+
+class ChatChannelViewSet(viewsets.ModelViewSet):
+    """Chat channels pages are also posted to. Everyone reads; managers add, change and remove them."""
+
+    queryset = ChatChannel.objects.select_related("pipeline")
+    serializer_class = ChatChannelSerializer
+    permission_classes = [ReadOrManagerWrite]

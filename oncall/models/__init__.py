@@ -1,9 +1,11 @@
+from .chat import ChatMessage
 from .members import TeamMember
 from .notifications import Notification
 from .rotations import CustomHoliday, HolidayRecord, Rotation, RotationMembership, Shift
 from .trades import HolidayTrade
 
 __all__ = [
+    "ChatMessage",
     "CustomHoliday",
     "HolidayRecord",
     "HolidayTrade",

@@ -1,0 +1,75 @@
+"""Chat messages through the outbox: recorded in the caller's transaction, posted by Celery after the commit.
+
+The same promise as `notifications` for email: a rolled-back change posts nothing, a retried event
+(same key) posts once per channel, and a channel that is down keeps its message for the retries.
+"""
+
+import json
+import urllib.request
+
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import NotificationStatus
+from .models import ChatMessage
+
+TIMEOUT_SECONDS = 10
+
+
+def post(*, event: str, destination_key: str, destination: str, url: str, payload: dict, kind: str, about: str = "",
+         about_url: str = "") -> ChatMessage | None:  # fmt: skip
+    """Record one message for `event` to one channel and post it after the commit; None if recorded before."""
+    message, created = ChatMessage.objects.get_or_create(
+        key=f"{event}:{destination_key}"[:255],
+        defaults={
+            "kind": kind,
+            "destination": destination[:200],
+            "url": url,
+            "payload": payload,
+            "about": about[:255],
+            "about_url": about_url[:500],
+        },
+    )
+    if not created:
+        return None
+    from .tasks import send_chat_message
+
+    transaction.on_commit(lambda: send_chat_message.delay(message.pk))
+    return message
+
+
+class ChatDeliveryFailed(Exception):
+    """The channel refused the message or could not be reached; recorded, and the task retries."""
+
+
+def chat_message_deliver(*, message_id: int) -> bool:
+    """Post one recorded message unless it was posted already; True when it was posted now.
+
+    The row stays locked while the request goes out, so two workers handed the same message post it once.
+    """
+    with transaction.atomic():
+        message = ChatMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == NotificationStatus.SENT:
+            return False
+        message.attempts += 1
+        request = urllib.request.Request(
+            message.url,
+            data=json.dumps(message.payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                response.read()
+        except Exception as error:  # any transport or HTTP failure: record it, let the task retry
+            message.status = NotificationStatus.FAILED
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            message.save(update_fields=["status", "last_error", "attempts"])
+            failure = error
+        else:
+            message.status = NotificationStatus.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+            message.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+            return True
+    raise ChatDeliveryFailed(message.last_error) from failure
