@@ -49,7 +49,7 @@ def recovers(success_scheduled_for: datetime, failed_scheduled_fors: Collection[
 @transaction.atomic
 def incident_signal_record(
     *,
-    pipeline: Pipeline,
+    pipeline: Pipeline | None,
     kind: str,
     key: str,
     summary: str,
@@ -62,16 +62,19 @@ def incident_signal_record(
 
     Returns (incident, opened); (None, False) for a signal already recorded (same `key`), so a re-sent
     run or a second watch changes nothing. The pipeline row is locked first: two failures arriving
-    together for one pipeline then make one incident, the second joining the first.
+    together for one pipeline then make one incident, the second joining the first. Without a
+    pipeline, the signal opens or joins the open team-level incident.
     """
-    Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
+    if pipeline is not None:
+        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
     if IncidentSignal.objects.filter(key=key).exists():
         return None, False
-    incident = Incident.objects.select_for_update().unresolved().filter(pipeline=pipeline, automatic=True).first()
+    open_incidents = Incident.objects.select_for_update().unresolved().filter(automatic=True)
+    incident = open_incidents.filter(pipeline=pipeline).first()
     opened = incident is None
     if opened:
         if severity is None:
-            severity = pipeline_severity(has_critical_team=pipeline.critical_downstream_team_id is not None)
+            severity = pipeline_severity(has_critical_team=bool(pipeline and pipeline.critical_downstream_team_id))
         incident = incident_open(
             pipeline=pipeline,
             title=summary[:200],
@@ -107,6 +110,11 @@ def incident_recover(
         failed = list(incident.signals.filter(run__isnull=False).values_list("run__scheduled_for", flat=True))
         if not recovers(newer_than, failed):
             return None
+    return _resolve_automatically(incident, reason=reason, at=at, now=now)
+
+
+def _resolve_automatically(incident: Incident, *, reason: str, at: datetime, now: datetime) -> Incident:
+    """Resolve a locked incident as the portal, at `at` (kept between the previous step and now)."""
     previous = max(t for t in (incident.detected_at, incident.acknowledged_at, incident.mitigated_at) if t)
     at = min(max(at, previous), now)
     if incident.acknowledged_at is None:
@@ -117,13 +125,15 @@ def incident_recover(
     incident.save()
     IncidentNote.objects.create(incident=incident, at=at, text=f"recovered: {reason}", status_change=incident.status)
     people = [incident.assignee] if incident.assignee else []
+    if incident.pipeline_id:
+        people += owners_of([Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)])
     paging.page(
         incident=incident,
         event=f"incident-{incident.pk}-resolved",
         kind="incidents.resolved",
-        people=people + owners_of([Pipeline.objects.with_runbook_relations().get(pk=pipeline.pk)]),
-        subject=f"[Resolved] {pipeline.name}: {incident.title}",
-        body=f"{pipeline.name} recovered at {at:%Y-%m-%d %H:%M %Z}: {reason}.",
+        people=people,
+        subject=f"[Resolved] {incident.title}",
+        body=f"Recovered at {at:%Y-%m-%d %H:%M %Z}: {reason}.",
         acknowledgeable=False,
     )
     return incident
@@ -276,3 +286,60 @@ def pipelines_with_open_automatic_incident(pipeline_ids: Iterable[int] | None = 
     if pipeline_ids is not None:
         incidents = incidents.filter(pipeline_id__in=list(pipeline_ids))
     return set(incidents.values_list("pipeline_id", flat=True))
+
+
+# --- monitoring alerts ----------------------------------------------------------------------------
+
+
+def alert_key(alert: dict) -> str:
+    """One firing of one alert: Alertmanager's fingerprint (else its labels) and when it started."""
+    identity = (
+        alert.get("fingerprint")
+        or hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(alert["labels"].items())).encode()).hexdigest()[:16]
+    )
+    return f"alert-{identity}-{alert['startsAt']:%Y%m%dT%H%M%S.%f}"
+
+
+def alerts_record(*, alerts: list[dict], now: datetime | None = None) -> dict[str, int]:
+    """Alertmanager's alerts (webhook version 4, parsed): each firing one opens or joins its pipeline's
+    incident (its `pipeline` label, a slug; unknown or none: the team-level incident); a resolved one
+    resolves an incident it opened.
+    """
+    now = now or timezone.now()
+    slugs = {alert["labels"].get("pipeline") for alert in alerts} - {None}
+    pipelines = {p.slug: p for p in Pipeline.objects.filter(slug__in=slugs)}
+    counts = {"opened": 0, "joined": 0, "resolved": 0, "unchanged": 0}
+    for alert in alerts:
+        labels, annotations = alert["labels"], alert.get("annotations") or {}
+        pipeline = pipelines.get(labels.get("pipeline"))
+        name = labels.get("alertname", "alert")
+        text = annotations.get("summary") or annotations.get("description") or ""
+        summary = f"alert {name} firing" + (f": {text}" if text else "")
+        if pipeline is None and labels.get("pipeline"):
+            summary += f" (unknown pipeline “{labels['pipeline']}”)"
+        key = alert_key(alert)
+        if alert["status"] == "resolved":
+            counts[
+                "resolved"
+                if _alert_resolve(key=key, name=name, at=alert.get("endsAt") or now, now=now)
+                else "unchanged"
+            ] += 1
+            continue
+        incident, opened = incident_signal_record(
+            pipeline=pipeline, kind=SignalKind.ALERT, key=key, summary=summary,
+            at=alert["startsAt"], now=now, severity=alert_severity(labels.get("severity")),
+        )  # fmt: skip
+        counts["unchanged" if incident is None else "opened" if opened else "joined"] += 1
+    return counts
+
+
+@transaction.atomic
+def _alert_resolve(*, key: str, name: str, at: datetime, now: datetime) -> Incident | None:
+    """Resolve the incident this alert opened (its first signal), if it is still open."""
+    signal = IncidentSignal.objects.filter(key=key).select_related("incident").first()
+    if signal is None:
+        return None
+    incident = Incident.objects.select_for_update().unresolved().filter(pk=signal.incident_id).first()
+    if incident is None or incident.signals.order_by("pk").values_list("key", flat=True).first() != key:
+        return None
+    return _resolve_automatically(incident, reason=f"alert {name} resolved", at=at, now=now)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
-from oncall.models import TeamMember
+from oncall.models import Notification, TeamMember
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
 from pipelines import deliveries
 from pipelines import services as pipeline_services
@@ -112,7 +112,7 @@ def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | No
 @transaction.atomic
 def incident_open(
     *,
-    pipeline: Pipeline,
+    pipeline: Pipeline | None,
     title: str,
     severity: str,
     detected_at: datetime,
@@ -149,6 +149,9 @@ def incident_open(
 
 
 def _notify_opened(incident: Incident) -> None:
+    if incident.pipeline_id is None:
+        _notify_team_incident_opened(incident)
+        return
     pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
     downstream = downstream_pipelines(pipeline)
     people = [incident.assignee] if incident.assignee else []
@@ -168,6 +171,23 @@ def _notify_opened(incident: Incident) -> None:
         people=people,
         subject=f"[{incident.get_severity_display()}] {pipeline.name}: {incident.title}",
         body=body,
+    )
+
+
+def _notify_team_incident_opened(incident: Incident) -> None:
+    """An incident about no known pipeline: the on-call member and the team leaders."""
+    people = ([incident.assignee] if incident.assignee else []) + list(TeamMember.objects.managers())
+    paging.page(
+        incident=incident,
+        event=f"incident-{incident.pk}-opened",
+        kind="incidents.opened",
+        people=people,
+        subject=f"[{incident.get_severity_display()}] {incident.title}",
+        body=(
+            f"{incident.get_severity_display()} team incident: {incident.title}\n"
+            f"Detected at {incident.detected_at:%Y-%m-%d %H:%M %Z}.\n"
+            f"Assigned to {incident.assignee.name if incident.assignee else 'nobody yet'}."
+        ),
     )
 
 
@@ -247,19 +267,31 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     policy = SlaPolicy.current()
     escalated = 0
-    incidents = Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("pipeline")
-    for incident in incidents:
-        deadline = incident_deadlines(incident, policy).acknowledge
-        if deadline is None or deadline > now:
+    # Bulk reads, so the every-minute job stays flat however many incidents are open.
+    incidents = list(Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("assignee"))
+    deadlines = incident_deadlines_for(incidents, policy)
+    due = [i for i in incidents if deadlines[i.pk].acknowledge is not None and deadlines[i.pk].acknowledge <= now]
+    if not due:
+        return 0
+    told = Q()
+    for incident in due:
+        told |= Q(key__startswith=f"incident-{incident.pk}-unacknowledged:")
+    already = {int(key.split("-", 2)[1]) for key in Notification.objects.filter(told).values_list("key", flat=True)}
+    pipelines = Pipeline.objects.with_runbook_relations().in_bulk({i.pipeline_id for i in due if i.pipeline_id})
+    managers = list(TeamMember.objects.managers())
+    for incident in due:
+        if incident.pk in already:
             continue
-        pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
-        people = [p for p in (pipeline.secondary_owner,) if p] + list(TeamMember.objects.managers())
+        deadline = deadlines[incident.pk].acknowledge
+        pipeline = pipelines.get(incident.pipeline_id)
+        people = [p for p in (pipeline and pipeline.secondary_owner,) if p] + managers
+        where = f" on {pipeline.name}" if pipeline else ""
         sent = paging.page(
             incident=incident,
             event=f"incident-{incident.pk}-unacknowledged",
             kind="incidents.unacknowledged",
             people=people,
-            subject=f"Unacknowledged critical incident on {pipeline.name}: {incident.title}",
+            subject=f"Unacknowledged critical incident{where}: {incident.title}",
             body=(
                 f"Nobody has acknowledged this critical incident; it was due by {deadline:%Y-%m-%d %H:%M %Z}.\n"
                 f"Assigned to {incident.assignee.name if incident.assignee else 'nobody'}."

@@ -12,7 +12,10 @@ from ..querysets import IncidentQuerySet
 class Incident(models.Model):
     """Something wrong with a pipeline, from detection through acknowledgement and mitigation to resolution."""
 
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="incidents")
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
+        help_text="Empty: a team-level incident, e.g. from a monitoring alert about no known pipeline.",
+    )  # fmt: skip
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices)
