@@ -761,6 +761,8 @@ class BoardRow:
     pipeline: Pipeline
     state: str  # "on time" | "late" | "missing" | "waiting"
     delivered_at: datetime | None
+    has_runs: bool = True  # False: "no runs received" yet, reported here rather than paged daily
+    automatic_incident_id: int | None = None  # the open incident the portal opened for it
 
 
 def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
@@ -775,6 +777,10 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
     business_day = business_hours_for(policy, now).is_business_day(today)
     delivered = deliveries.deliveries_on(today, now=now)
+    with_runs = deliveries.pipelines_with_runs()
+    automatic = dict(
+        Incident.objects.unresolved().filter(automatic=True, pipeline__isnull=False).values_list("pipeline_id", "pk")
+    )
     rows = []
     for pipeline in Pipeline.objects.with_runbook_relations():
         at = delivered.get(pipeline.pk)
@@ -782,5 +788,5 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
             state = "on time" if at <= deadline else "late"
         else:
             state = "missing" if now > deadline else "waiting"
-        rows.append(BoardRow(pipeline, state, at))
+        rows.append(BoardRow(pipeline, state, at, pipeline.pk in with_runs, automatic.get(pipeline.pk)))
     return deadline, business_day, rows
