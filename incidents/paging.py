@@ -51,20 +51,20 @@ def page(
     While the incident awaits acknowledgement, each email carries its reader's own link, and the chat
     message the assignee's.
     """
-    created = []
+    messages = []
     for recipient in notifications.recipients_of(people):
         text = body
         if acknowledgeable and recipient.member is not None:
             text += f"\n\nAcknowledge with one click: {acknowledge_url(incident, recipient.member)}"
-        created += notifications.notify(
-            event=event,
-            kind=kind,
-            recipients=[recipient],
-            subject=subject,
-            body=text,
-            about=str(incident),
-            about_url=incident.get_absolute_url(),
-        )
+        messages.append((recipient, text))
+    created = notifications.notify_each(
+        event=event,
+        kind=kind,
+        messages=messages,
+        subject=subject,
+        about=str(incident),
+        about_url=incident.get_absolute_url(),
+    )
     assignee = incident.assignee
     chat_post(
         event=event,
@@ -90,18 +90,8 @@ def page(
 def chat_post(*, event: str, kind: str, pipeline_id: int | None, page: ChatPage, about: str = "") -> int:
     """Record `page` for every active channel that takes this pipeline's pages; each posts after the commit."""
     channels = ChatChannel.objects.filter(active=True).filter(Q(pipeline__isnull=True) | Q(pipeline_id=pipeline_id))
-    posted = 0
-    for channel in channels:
-        posted += bool(
-            chat.post(
-                event=event,
-                destination_key=f"channel-{channel.pk}",
-                destination=channel.name,
-                url=channel.url,
-                payload=PAYLOADS[channel.kind](page),
-                kind=kind,
-                about=about or page.title,
-                about_url=page.url,
-            )
-        )
-    return posted
+    posts = [
+        chat.ChatPost(f"channel-{channel.pk}", channel.name, channel.url, PAYLOADS[channel.kind](page))
+        for channel in channels
+    ]
+    return len(chat.post_each(event=event, kind=kind, posts=posts, about=about or page.title, about_url=page.url))

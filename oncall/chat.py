@@ -6,6 +6,7 @@ The same promise as `notifications` for email: a rolled-back change posts nothin
 
 import json
 import urllib.request
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,26 +17,42 @@ from .models import ChatMessage
 TIMEOUT_SECONDS = 10
 
 
-def post(*, event: str, destination_key: str, destination: str, url: str, payload: dict, kind: str, about: str = "",
-         about_url: str = "") -> ChatMessage | None:  # fmt: skip
-    """Record one message for `event` to one channel and post it after the commit; None if recorded before."""
-    message, created = ChatMessage.objects.get_or_create(
-        key=f"{event}:{destination_key}"[:255],
-        defaults={
-            "kind": kind,
-            "destination": destination[:200],
-            "url": url,
-            "payload": payload,
-            "about": about[:255],
-            "about_url": about_url[:500],
-        },
-    )
-    if not created:
-        return None
+class ChatPost(NamedTuple):
+    destination_key: str  # unique per channel, e.g. "channel-3"
+    destination: str  # the channel's name, for people
+    url: str
+    payload: dict
+
+
+def post_each(
+    *, event: str, kind: str, posts: list[ChatPost], about: str = "", about_url: str = ""
+) -> list[ChatMessage]:
+    """Record one message for `event` per channel and post them after the commit; channels told already are skipped."""
+    rows = {
+        f"{event}:{p.destination_key}"[:255]: ChatMessage(
+            key=f"{event}:{p.destination_key}"[:255],
+            kind=kind,
+            destination=p.destination[:200],
+            url=p.url,
+            payload=p.payload,
+            about=about[:255],
+            about_url=about_url[:500],
+        )
+        for p in posts
+    }
+    if not rows:
+        return []
+    told = set(ChatMessage.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    fresh = [message for key, message in rows.items() if key not in told]
+    if not fresh:
+        return []
+    ChatMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    created = list(ChatMessage.objects.filter(key__in=[m.key for m in fresh]))
     from .tasks import send_chat_message
 
-    transaction.on_commit(lambda: send_chat_message.delay(message.pk))
-    return message
+    ids = [m.pk for m in created]
+    transaction.on_commit(lambda: [send_chat_message.delay(pk) for pk in ids])
+    return created
 
 
 class ChatDeliveryFailed(Exception):
