@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from oncall.models import Notification
 
-from .models import Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
+from .models import ChatChannel, Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
 
 STEP_FIELDS = [
     "status",
@@ -118,3 +118,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(admin.ModelAdmin):
+    """Managers add the team's Slack, Teams or webhook channels here; pages are posted to the active ones."""
+
+    list_display = ["name", "kind", "pipeline", "active"]
+    list_filter = ["kind", "active"]
+    list_select_related = ["pipeline"]
+    search_fields = ["name", "url"]
+    autocomplete_fields = ["pipeline"]

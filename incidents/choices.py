@@ -26,3 +26,16 @@ class Dimension(models.TextChoices):
     TIMELINESS = "timeliness", "Timeliness"
     QUALITY = "quality", "Data quality"
     RESPONSE = "response", "Incident response"
+
+
+class SignalKind(models.TextChoices):
+    FAILED_RUN = "failed_run", "Failed run"
+    OVERDUE_RUN = "overdue_run", "Overdue run"
+    MISSED_DELIVERY = "missed_delivery", "Missed delivery"
+    ALERT = "alert", "Monitoring alert"
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack (or Mattermost) incoming webhook"
+    TEAMS = "teams", "Microsoft Teams Workflows webhook"
+    WEBHOOK = "webhook", "Webhook (the incident as JSON)"

@@ -4,7 +4,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,16 +18,17 @@ from django.utils import timezone
 
 from oncall import notifications
 from oncall.business_hours import BusinessHours, add_business_minutes
-from oncall.models import TeamMember
+from oncall.models import Notification, TeamMember
 from oncall.months import first_of_month
 from oncall.services import ImportSummary, assign_changed_fields, on_call_at, team_business_hours
+from pipelines import deliveries
 from pipelines import services as pipeline_services
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
 from pipelines.plan import SlaFigures
 from pipelines.services import downstream_pipelines, owners_of
 
-from . import sla
+from . import paging, sla
 from .choices import Channel, Dimension, IncidentStatus, Severity
 from .exceptions import IncidentStepError
 from .models import Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
@@ -112,13 +113,14 @@ def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | No
 @transaction.atomic
 def incident_open(
     *,
-    pipeline: Pipeline,
+    pipeline: Pipeline | None,
     title: str,
     severity: str,
     detected_at: datetime,
     description: str = "",
     opened_by: TeamMember | None = None,
     assignee: TeamMember | None = None,
+    automatic: bool = False,
     now: datetime | None = None,
 ) -> Incident:
     """Record an incident and tell the on-call member, the pipeline's owners and the owners downstream.
@@ -136,8 +138,11 @@ def incident_open(
         description=description,
         opened_by=opened_by,
         assignee=assignee or on_call_at(detected_at),
+        automatic=automatic,
     )
-    incident.full_clean()
+    # The table's constraints are about steps a new incident has not taken yet; checking them here
+    # would cost a query each on every page the portal opens. The database still enforces them.
+    incident.full_clean(validate_constraints=False)
     incident.save()
     IncidentNote.objects.create(
         incident=incident, at=now, author=opened_by, text="Incident opened.", status_change=IncidentStatus.OPEN
@@ -147,6 +152,9 @@ def incident_open(
 
 
 def _notify_opened(incident: Incident) -> None:
+    if incident.pipeline_id is None:
+        _notify_team_incident_opened(incident)
+        return
     pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
     downstream = downstream_pipelines(pipeline)
     people = [incident.assignee] if incident.assignee else []
@@ -159,14 +167,30 @@ def _notify_opened(incident: Incident) -> None:
     )
     if downstream:
         body += "\nDownstream pipelines affected: " + ", ".join(p.name for p in downstream)
-    notifications.notify(
+    paging.page(
+        incident=incident,
         event=f"incident-{incident.pk}-opened",
         kind="incidents.opened",
-        recipients=notifications.recipients_of(people),
+        people=people,
         subject=f"[{incident.get_severity_display()}] {pipeline.name}: {incident.title}",
         body=body,
-        about=str(incident),
-        about_url=incident.get_absolute_url(),
+    )
+
+
+def _notify_team_incident_opened(incident: Incident) -> None:
+    """An incident about no known pipeline: the on-call member and the team leaders."""
+    people = ([incident.assignee] if incident.assignee else []) + list(TeamMember.objects.managers())
+    paging.page(
+        incident=incident,
+        event=f"incident-{incident.pk}-opened",
+        kind="incidents.opened",
+        people=people,
+        subject=f"[{incident.get_severity_display()}] {incident.title}",
+        body=(
+            f"{incident.get_severity_display()} team incident: {incident.title}\n"
+            f"Detected at {incident.detected_at:%Y-%m-%d %H:%M %Z}.\n"
+            f"Assigned to {incident.assignee.name if incident.assignee else 'nobody yet'}."
+        ),
     )
 
 
@@ -246,24 +270,35 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     policy = SlaPolicy.current()
     escalated = 0
-    incidents = Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("pipeline")
-    for incident in incidents:
-        deadline = incident_deadlines(incident, policy).acknowledge
-        if deadline is None or deadline > now:
+    # Bulk reads, so the every-minute job stays flat however many incidents are open.
+    incidents = list(Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("assignee"))
+    deadlines = incident_deadlines_for(incidents, policy)
+    due = [i for i in incidents if deadlines[i.pk].acknowledge is not None and deadlines[i.pk].acknowledge <= now]
+    if not due:
+        return 0
+    told = Q()
+    for incident in due:
+        told |= Q(key__startswith=f"incident-{incident.pk}-unacknowledged:")
+    already = {int(key.split("-", 2)[1]) for key in Notification.objects.filter(told).values_list("key", flat=True)}
+    pipelines = Pipeline.objects.with_runbook_relations().in_bulk({i.pipeline_id for i in due if i.pipeline_id})
+    managers = list(TeamMember.objects.managers())
+    for incident in due:
+        if incident.pk in already:
             continue
-        pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
-        people = [p for p in (pipeline.secondary_owner,) if p] + list(TeamMember.objects.managers())
-        sent = notifications.notify(
+        deadline = deadlines[incident.pk].acknowledge
+        pipeline = pipelines.get(incident.pipeline_id)
+        people = [p for p in (pipeline and pipeline.secondary_owner,) if p] + managers
+        where = f" on {pipeline.name}" if pipeline else ""
+        sent = paging.page(
+            incident=incident,
             event=f"incident-{incident.pk}-unacknowledged",
             kind="incidents.unacknowledged",
-            recipients=notifications.recipients_of(people),
-            subject=f"Unacknowledged critical incident on {pipeline.name}: {incident.title}",
+            people=people,
+            subject=f"Unacknowledged critical incident{where}: {incident.title}",
             body=(
                 f"Nobody has acknowledged this critical incident; it was due by {deadline:%Y-%m-%d %H:%M %Z}.\n"
                 f"Assigned to {incident.assignee.name if incident.assignee else 'nobody'}."
             ),
-            about=str(incident),
-            about_url=incident.get_absolute_url(),
         )
         escalated += bool(sent)
     return escalated
@@ -636,14 +671,7 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     hours = business_hours_for(policy, now)
     if today.weekday() >= 5 or today in hours.holidays or now < deadline + policy.delay_threshold:
         return 0
-    day_start = datetime.combine(today, time(0), tzinfo=UTC)
-    delivered = {
-        pipeline_id
-        for pipeline_id, available, finished in Run.objects.in_window(day_start, day_start + timedelta(days=1))
-        .filter(status=RunStatus.SUCCESS)
-        .values_list("pipeline_id", "data_available_at", "finished_at")
-        if (available or finished) and (available or finished) <= now
-    }
+    delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
     sent = 0
     for pipeline in Pipeline.objects.with_runbook_relations().exclude(pk__in=delivered | already):
@@ -683,6 +711,19 @@ def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: dateti
             about=f"{pipeline.name} delivery {day}",
             about_url=pipeline.get_absolute_url(),
         )
+        event = f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}"
+        paging.chat_post(
+            event=event,
+            kind="incidents.delay-notice",
+            pipeline_id=pipeline.pk,
+            page=paging.ChatPage(
+                event=event,
+                title=f"Data delay: {pipeline.name} ({day:%d %b})",
+                text=message,
+                url=notifications.absolute_url(pipeline.get_absolute_url()),
+                pipeline=pipeline.name,
+            ),
+        )
     return created
 
 
@@ -719,6 +760,8 @@ class BoardRow:
     pipeline: Pipeline
     state: str  # "on time" | "late" | "missing" | "waiting"
     delivered_at: datetime | None
+    has_runs: bool = True  # False: "no runs received" yet, reported here rather than paged daily
+    automatic_incident_id: int | None = None  # the open incident the portal opened for it
 
 
 def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
@@ -732,15 +775,10 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     today = now.astimezone(UTC).date()
     deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
     business_day = business_hours_for(policy, now).is_business_day(today)
-    day_start = datetime.combine(today, time(0), tzinfo=UTC)
-    delivered = dict(
-        Run.objects.in_window(day_start, day_start + timedelta(days=1))
-        .filter(status=RunStatus.SUCCESS)
-        .annotate(delivered=Coalesce("data_available_at", "finished_at"))
-        .filter(delivered__lte=now)
-        .values("pipeline_id")
-        .annotate(first=Min("delivered"))
-        .values_list("pipeline_id", "first")
+    delivered = deliveries.deliveries_on(today, now=now)
+    with_runs = deliveries.pipelines_with_runs()
+    automatic = dict(
+        Incident.objects.unresolved().filter(automatic=True, pipeline__isnull=False).values_list("pipeline_id", "pk")
     )
     rows = []
     for pipeline in Pipeline.objects.with_runbook_relations():
@@ -749,5 +787,5 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
             state = "on time" if at <= deadline else "late"
         else:
             state = "missing" if now > deadline else "waiting"
-        rows.append(BoardRow(pipeline, state, at))
+        rows.append(BoardRow(pipeline, state, at, pipeline.pk in with_runs, automatic.get(pipeline.pk)))
     return deadline, business_day, rows

@@ -37,6 +37,7 @@ from croniter import croniter_range
 
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.years import FIRST_YEAR, LAST_YEAR
+from pipelines import deliveries
 
 RunStatus = Literal["success", "failed", "running"]
 FailureKind = Literal["failed", "running", "missing"]
@@ -429,8 +430,8 @@ def business_days(start: datetime, end: datetime, holidays: Collection[date]) ->
 
 
 def delivery_time(run: RunFact) -> datetime | None:
-    """When a run's data reached downstream: data_available_at, else finished_at."""
-    return run.data_available_at if run.data_available_at is not None else run.finished_at
+    """When a run's data reached downstream (see `pipelines.deliveries.delivery_time`)."""
+    return deliveries.delivery_time(run.data_available_at, run.finished_at)
 
 
 def timeliness(

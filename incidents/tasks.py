@@ -4,9 +4,15 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import automatic, services
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def watch() -> dict[str, int]:
+    """Every minute: missed deliveries, overdue runs, unacknowledged escalations, delay notices."""
+    return automatic.watch(now=timezone.now())
 
 
 @shared_task(acks_late=True)

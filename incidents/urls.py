@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import ack_views, views
 
 app_name = "incidents"
 urlpatterns = [
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentCreateView.as_view(), name="incident-new"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/ack/<str:token>/", ack_views.AcknowledgeLinkView.as_view(), name="acknowledge-link"),
     path(
         "incidents/<int:pk>/acknowledge/",
         views.IncidentStepView.as_view(step="acknowledge"),

@@ -4,7 +4,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.views.generic import DetailView, FormView, ListView
 
 from oncall.forms import add_service_errors
-from oncall.models import TeamMember
+from oncall.models import ChatMessage, Notification, TeamMember
 from oncall.permissions import acting_member
 
 from .choices import IncidentStatus
@@ -160,7 +160,11 @@ class IncidentDetailView(DetailView):
             for step, label in STEP_LABELS.items()
             if step_allowed(incident, step) or step in bound
         ]
+        about_it = Q(key__startswith=f"incident-{incident.pk}-")
         return super().get_context_data(
+            signals=incident.signals.select_related("run"),
+            emails=Notification.objects.filter(about_it).select_related("member").order_by("created_at", "pk"),
+            chat_messages=ChatMessage.objects.filter(about_it).order_by("created_at", "pk"),
             acknowledge_clock=Clock(deadlines.acknowledge, incident.acknowledged_at, now)
             if deadlines.acknowledge
             else None,

@@ -181,3 +181,50 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.save(update_fields=["status", "sent_at", "last_error", "attempts"])
             return True
     raise DeliveryFailed(notification.last_error) from failure
+
+
+def notify_each(
+    *,
+    event: str,
+    kind: str,
+    messages: Iterable[tuple[Recipient, str]],
+    subject: str,
+    about: str = "",
+    about_url: str = "",
+) -> list[Notification]:
+    """`notify` with a body of its own for each recipient (e.g. a personal link), in three queries.
+
+    Same keys as `notify` (`event:email`), so a recipient already told about `event` is skipped.
+    """
+    rows: dict[str, Notification] = {}
+    for recipient, body in messages:
+        if recipient.email:
+            key = f"{event}:{recipient.email}"[:255]
+            rows.setdefault(
+                key,
+                Notification(
+                    key=key,
+                    kind=kind,
+                    recipient=recipient.email,
+                    member=recipient.member,
+                    subject=subject[:255],
+                    body=body,
+                    about=about[:255],
+                    about_url=absolute_url(about_url) if about_url.startswith("/") else about_url,
+                ),
+            )
+    if not rows:
+        return []
+    told = set(Notification.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    fresh = [notification for key, notification in rows.items() if key not in told]
+    if not fresh:
+        return []
+    # A concurrent caller may have recorded one meanwhile: it keeps its row, and sending is once per row.
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    created = list(Notification.objects.filter(key__in=[n.key for n in fresh]))
+    if created:
+        from .tasks import send_notification
+
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: [send_notification.delay(pk) for pk in ids])
+    return created

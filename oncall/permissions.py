@@ -64,3 +64,13 @@ class OnTheTeamToTrade(BasePermission):
 
     def has_permission(self, request, view):
         return request.method in SAFE_METHODS or acting_member(request.user) is not None
+
+
+class PostSignals(BasePermission):
+    """Monitoring alerts come from service accounts (or a manager testing by hand); nobody reads them back."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method == "POST" and (is_service_account(user) or is_manager(user))

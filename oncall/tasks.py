@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications, reminders, services
+from . import chat, notifications, reminders, services
 from .models import Rotation
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,21 @@ def requeue_pending_notifications() -> int:
     if queued:
         logger.info("outbox: %s pending notifications re-queued", queued)
     return queued
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(chat.ChatDeliveryFailed,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_chat_message(self, message_id: int) -> bool:
+    """Post one recorded chat message; a no-op when it has been posted already."""
+    sent = chat.chat_message_deliver(message_id=message_id)
+    logger.info("chat message %s %s", message_id, "posted" if sent else "already posted or gone")
+    return sent
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=3)

@@ -81,6 +81,9 @@ class Pipeline(models.Model):
         help_text="Cron expression of five fields, UTC; runs at least once a year.",
     )
     critical_fields = models.JSONField(default=default_critical_fields, blank=True)
+    expected_duration = models.DurationField(
+        null=True, blank=True, help_text="A run still running after this long is overdue and opens an incident."
+    )
 
     history = tracked_history()
 

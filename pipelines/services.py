@@ -1,6 +1,6 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,9 +12,11 @@ from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields
 
 from .choices import OwnerRole, RunStatus
+from .deliveries import first_missed_deadline
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .permissions import can_edit_ownership, can_edit_runbook
 from .plan import PipelineSpec
+from .signals import run_recorded
 
 
 @transaction.atomic
@@ -255,7 +257,7 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
         run.full_clean(exclude=["pipeline"], validate_unique=False)
         if not created:
             run.save()
-            return run, False
+            break
         try:
             with transaction.atomic():
                 run.save()
@@ -263,7 +265,9 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
             if not Run.objects.filter(pipeline=pipeline, external_id=external_id).exists():
                 raise  # not the race: a constraint the model's checks missed
             continue  # another delivery created it in between: lock and update that row
-        return run, True
+        break
+    run_recorded.send(sender=Run, run=run, created=created)
+    return run, created
 
 
 DELAY_CONTACT_KIND = "pipelines.delay-contact"
@@ -308,20 +312,3 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[dat
         )
         sent += len(created)
     return sent
-
-
-def first_missed_deadline(
-    last_delivery: datetime | None, *, now: datetime, deadline: time, closed_days: set[date]
-) -> datetime | None:
-    """The first business-day deadline (UTC) after the day of the last delivery, if `now` is past it.
-
-    A delivery, on time or late, settles its own day; the next business day's deadline is the first
-    one that can be missed.
-    """
-    if last_delivery is None:
-        return None  # a pipeline that never delivered is not "delayed" yet: nothing to compare with
-    day = last_delivery.astimezone(UTC).date() + timedelta(days=1)
-    while day.weekday() >= 5 or day in closed_days:
-        day += timedelta(days=1)
-    missed = datetime.combine(day, deadline, tzinfo=UTC)
-    return missed if missed < now else None

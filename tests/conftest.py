@@ -27,10 +27,10 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 def clock(request) -> Iterator[time_machine.Traveller]:
     """The one clock of the suite: frozen at NOW; a test moves it with `clock.move_to(...)`.
 
-    Browser and worker tests keep it ticking from NOW, since Chromium, the live server and Celery
-    wait on real time passing.
+    Browser, worker and Alertmanager tests keep it ticking from NOW, since Chromium, the live server,
+    Celery and Alertmanager wait on real time passing.
     """
-    ticking = bool(request.node.get_closest_marker("browser") or request.node.get_closest_marker("celery_worker"))
+    ticking = any(request.node.get_closest_marker(name) for name in ("browser", "celery_worker", "alertmanager"))
     with time_machine.travel(NOW, tick=ticking) as traveller:
         yield traveller
 

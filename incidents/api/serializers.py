@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.choices import Channel
-from incidents.models import Communication, Incident, IncidentNote
+from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
 from oncall.models import Notification, TeamMember
@@ -133,3 +133,46 @@ class NotificationSerializer(serializers.ModelSerializer):
             "last_error",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class ChatChannelSerializer(serializers.ModelSerializer):
+    """A chat channel pages are posted to; `pipeline` (a slug) narrows it to one pipeline's pages."""
+
+    pipeline = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Pipeline.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ChatChannel
+        fields = ["id", "name", "kind", "url", "pipeline", "active"]
+
+
+class AlertmanagerAlertSerializer(serializers.Serializer):
+    """One alert of Alertmanager's webhook (Grafana's contact point sends the same)."""
+
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    annotations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    startsAt = serializers.DateTimeField()  # noqa: N815 (the payload's names)
+    endsAt = serializers.CharField(required=False, allow_blank=True, allow_null=True)  # noqa: N815
+    fingerprint = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_endsAt(self, value):  # noqa: N802
+        """Firing alerts carry the zero time ("0001-01-01T00:00:00Z"): that means "not ended"."""
+        if not value or value.startswith("0001-"):
+            return None
+        parsed = serializers.DateTimeField().to_internal_value(value)
+        return parsed
+
+
+class AlertmanagerWebhookSerializer(serializers.Serializer):
+    """Alertmanager's webhook payload, version 4."""
+
+    version = serializers.CharField()
+    status = serializers.ChoiceField(choices=["firing", "resolved"], required=False)
+    alerts = AlertmanagerAlertSerializer(many=True, allow_empty=True)
+
+    def validate_version(self, value: str) -> str:
+        if value != "4":
+            raise serializers.ValidationError("Only version 4 of Alertmanager's webhook payload is understood.")
+        return value

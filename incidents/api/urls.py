@@ -1,10 +1,21 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import CommunicationViewSet, IncidentViewSet, NotificationViewSet
+from .views import (
+    AlertmanagerWebhookView,
+    ChatChannelViewSet,
+    CommunicationViewSet,
+    IncidentViewSet,
+    NotificationViewSet,
+)
 
 router = SimpleRouter(use_regex_path=False)
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("communications", CommunicationViewSet, basename="communication")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("channels", ChatChannelViewSet, basename="channel")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("alerts/alertmanager/", AlertmanagerWebhookView.as_view(), name="alerts-alertmanager"),
+    *router.urls,
+]

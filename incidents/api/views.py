@@ -1,18 +1,28 @@
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from incidents.automatic import alerts_record
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
-from incidents.models import Communication, Incident, IncidentNote
+from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import communication_log, incident_open, incident_step
 from oncall.models import Notification, TeamMember
-from oncall.permissions import SignedInPerson, acting_member, is_manager
+from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, acting_member, is_manager
 
-from .serializers import CommunicationSerializer, IncidentSerializer, IncidentStepSerializer, NotificationSerializer
+from .serializers import (
+    AlertmanagerWebhookSerializer,
+    ChatChannelSerializer,
+    CommunicationSerializer,
+    IncidentSerializer,
+    IncidentStepSerializer,
+    NotificationSerializer,
+)
 
 
 def required_member(user) -> TeamMember:
@@ -106,3 +116,27 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         # Messages recorded before the address was linked to a member still belong to whoever has it now.
         mine = Q(member=member) | Q(recipient__iexact=member.email) if member.email else Q(member=member)
         return queryset.filter(mine)
+
+
+class ChatChannelViewSet(viewsets.ModelViewSet):
+    """Chat channels pages are also posted to. Everyone reads; managers add, change and remove them."""
+
+    queryset = ChatChannel.objects.select_related("pipeline")
+    serializer_class = ChatChannelSerializer
+    permission_classes = [ReadOrManagerWrite]
+
+
+class AlertmanagerWebhookView(APIView):
+    """`POST /api/alerts/alertmanager/`: Prometheus Alertmanager's webhook (version 4), from a service token.
+
+    Each firing alert opens or joins its pipeline's incident (label `pipeline`, a slug); a resolved one
+    resolves the incident it opened. Alerts about no known pipeline open a team-level incident.
+    """
+
+    permission_classes = [PostSignals]
+
+    @extend_schema(request=AlertmanagerWebhookSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        serializer = AlertmanagerWebhookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(alerts_record(alerts=serializer.validated_data["alerts"]))

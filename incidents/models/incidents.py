@@ -6,14 +6,17 @@ from django.urls import reverse
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
-from ..choices import Channel, IncidentStatus, Severity
+from ..choices import Channel, IncidentStatus, Severity, SignalKind
 from ..querysets import IncidentQuerySet
 
 
 class Incident(models.Model):
     """Something wrong with a pipeline, from detection through acknowledgement and mitigation to resolution."""
 
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="incidents")
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
+        help_text="Empty: a team-level incident, e.g. from a monitoring alert about no known pipeline.",
+    )  # fmt: skip
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -32,6 +35,8 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    automatic = models.BooleanField(default=False, help_text="Opened by the portal from a run, a deadline or an alert.")
+    signal_count = models.PositiveIntegerField(default=0, help_text="Signals (runs, alerts) that opened or joined it.")
 
     objects = IncidentQuerySet.as_manager()
 
@@ -82,6 +87,11 @@ class Incident(models.Model):
                 | Q(mitigated_at__isnull=True)
                 | Q(resolved_at__gte=F("mitigated_at")),
                 name="%(app_label)s_%(class)s_resolved_after_mitigated",
+            ),
+            models.UniqueConstraint(
+                fields=["pipeline"],
+                condition=Q(automatic=True) & ~Q(status=IncidentStatus.RESOLVED),
+                name="%(app_label)s_%(class)s_one_open_automatic_per_pipeline",
             ),
         ]
         indexes = [models.Index(fields=["status", "severity"]), models.Index(fields=["pipeline", "detected_at"])]
@@ -153,3 +163,38 @@ class Communication(models.Model):
     def __str__(self) -> str:
         about = f"incident #{self.incident_id}" if self.incident_id else f"{self.pipeline} on {self.day}"
         return f"To {self.audience} about {about}"
+
+
+class IncidentSignal(models.Model):
+    """A run, a missed deadline or a monitoring alert that opened or joined an automatic incident.
+
+    `key` names the signal (e.g. `run-failed-42`), so a signal delivered twice counts once.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="signals")
+    kind = models.CharField(max_length=16, choices=SignalKind.choices)
+    key = models.CharField(max_length=255, unique=True)
+    at = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    run = models.ForeignKey("pipelines.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SignalKind.values), name="%(app_label)s_%(class)s_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+
+class AcknowledgeLinkUse(models.Model):
+    """A one-click acknowledge link that was used: each signed link works once."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the signed token.")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(TeamMember, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.member} acknowledged #{self.incident_id} by link"

@@ -1,3 +1,4 @@
+from .chat import ChatMessage
 from .members import TeamMember
 from .notifications import Notification
 from .rotations import CustomHoliday, HolidayRecord, Rotation, RotationMembership, Shift
@@ -5,6 +6,7 @@ from .tokens import PersonalToken
 from .trades import HolidayTrade
 
 __all__ = [
+    "ChatMessage",
     "CustomHoliday",
     "HolidayRecord",
     "HolidayTrade",

@@ -279,11 +279,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "incidents-escalate-silence": {"task": "incidents.tasks.escalate_unacknowledged_incidents", "schedule": 60.0},
-    "incidents-delay-notices": {
-        "task": "incidents.tasks.send_delay_notices",
-        "schedule": crontab(minute="*/5", day_of_week="1-5"),
-    },
+    # Missed deliveries, overdue runs, unacknowledged escalations and delay notices (`manage.py watch`).
+    "incidents-watch": {"task": "incidents.tasks.watch", "schedule": 60.0},
     "incidents-delay-contacts": {"task": "incidents.tasks.notify_delay_contacts", "schedule": crontab(minute=20)},
     "incidents-sla-nightly": {"task": "incidents.tasks.compute_sla_nightly", "schedule": crontab(hour=2, minute=30)},
     "oncall-requeue-notifications": {"task": "oncall.tasks.requeue_pending_notifications", "schedule": 60.0},

@@ -39,7 +39,10 @@ def test_every_page_redirects_anonymous_users_to_sign_in(client):
     paths = [
         p
         for p in concrete_paths()
-        if not p.startswith(("/api/", "/admin/")) and p not in PUBLIC_PAGES and "/feeds/" not in p
+        if not p.startswith(("/api/", "/admin/"))
+        and p not in PUBLIC_PAGES
+        and "/feeds/" not in p
+        and "/incidents/ack/" not in p  # the signed acknowledge link: see below
     ]
     assert "/runbooks/" in paths and "/team/" in paths and "/" in paths
     for path in paths:
@@ -54,6 +57,14 @@ def test_calendar_feeds_need_their_secret_token(client):
     for path in feeds:
         response = client.get(path.replace("<str:token>", "not-a-real-token").replace("<token>", "not-a-real-token"))
         assert response.status_code == 404, path
+
+
+def test_the_acknowledge_link_needs_its_signed_token(client):
+    (path,) = [p for p in concrete_paths() if "/incidents/ack/" in p]
+    for method in (client.get, client.post):
+        response = method(path.replace("<str:token>", "not-a-signed-token"))
+        assert response.status_code == 410, path
+        assert "This link is not valid." in response.content.decode()
 
 
 def test_every_api_route_refuses_anonymous_requests(client):

@@ -1,0 +1,345 @@
+"""Signals to incidents: failed and overdue runs, missed deliveries and monitoring alerts open (or join)
+one automatic incident per pipeline, and the pipeline's recovery resolves it.
+
+`watch` is the every-minute job: everything here that depends only on the clock.
+"""
+
+import hashlib
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.utils import timezone
+
+from oncall.models import TeamMember
+from pipelines import deliveries
+from pipelines.choices import RunStatus
+from pipelines.models import Pipeline, Run
+from pipelines.services import owners_of
+
+from . import paging
+from .choices import IncidentStatus, Severity, SignalKind
+from .exceptions import IncidentStepError
+from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal, SlaPolicy
+from .services import business_hours_for, delay_notices_send, incident_open, incident_step, incidents_escalate_silence
+
+# --- the rules, over plain values -----------------------------------------------------------------
+
+
+def pipeline_severity(*, has_critical_team: bool) -> str:
+    """A pipeline feeding a critical downstream team pages as critical; any other as major."""
+    return Severity.CRITICAL if has_critical_team else Severity.MAJOR
+
+
+def alert_severity(label: str | None) -> str:
+    """Alertmanager's `severity` label: critical → critical, warning → major, anything else → minor."""
+    return {"critical": Severity.CRITICAL, "warning": Severity.MAJOR}.get((label or "").lower(), Severity.MINOR)
+
+
+def recovers(success_scheduled_for: datetime, failed_scheduled_fors: Collection[datetime]) -> bool:
+    """A successful run recovers the pipeline unless it serves an occurrence older than one that failed."""
+    return not failed_scheduled_fors or success_scheduled_for >= max(failed_scheduled_fors)
+
+
+# --- opening, joining, resolving ------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_signal_record(
+    *,
+    pipeline: Pipeline | None,
+    kind: str,
+    key: str,
+    summary: str,
+    at: datetime,
+    now: datetime,
+    run: Run | None = None,
+    severity: str | None = None,
+) -> tuple[Incident | None, bool]:
+    """Open the pipeline's automatic incident for a signal, or join the one that is open.
+
+    Returns (incident, opened); (None, False) for a signal already recorded (same `key`), so a re-sent
+    run or a second watch changes nothing. The pipeline row is locked first: two failures arriving
+    together for one pipeline then make one incident, the second joining the first. Without a
+    pipeline, the signal opens or joins the open team-level incident.
+    """
+    if pipeline is not None:
+        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
+    if IncidentSignal.objects.filter(key=key).exists():
+        return None, False
+    open_incidents = Incident.objects.select_for_update().unresolved().filter(automatic=True)
+    incident = open_incidents.filter(pipeline=pipeline).first()
+    opened = incident is None
+    if opened:
+        if severity is None:
+            severity = pipeline_severity(has_critical_team=bool(pipeline and pipeline.critical_downstream_team_id))
+        incident = incident_open(
+            pipeline=pipeline,
+            title=summary[:200],
+            severity=severity,
+            detected_at=min(at, now),
+            description=f"Opened by the portal: {summary}",
+            automatic=True,
+            now=now,
+        )
+    else:
+        IncidentNote.objects.create(incident=incident, at=now, text=f"Joined: {summary}")
+    IncidentSignal.objects.create(incident=incident, kind=kind, key=key[:255], at=now, summary=summary[:300], run=run)
+    Incident.objects.filter(pk=incident.pk).update(signal_count=F("signal_count") + 1)
+    incident.refresh_from_db(fields=["signal_count"])
+    return incident, opened
+
+
+@transaction.atomic
+def incident_recover(
+    *, pipeline: Pipeline, reason: str, at: datetime, now: datetime, newer_than: datetime | None = None
+):
+    """Resolve the pipeline's open automatic incident: the pipeline recovered at `at`.
+
+    With `newer_than` (a successful run's occurrence), an incident opened by a failure of a later
+    occurrence stays open: an old run succeeding late does not mean today's failure is fixed.
+    The resolution time is when the data came back, which the SLA counts; an incident nobody
+    acknowledged is acknowledged at that moment too, as the database requires of a resolved one.
+    """
+    incident = Incident.objects.select_for_update().unresolved().filter(pipeline=pipeline, automatic=True).first()
+    if incident is None:
+        return None
+    if newer_than is not None:
+        failed = list(incident.signals.filter(run__isnull=False).values_list("run__scheduled_for", flat=True))
+        if not recovers(newer_than, failed):
+            return None
+    return _resolve_automatically(incident, reason=reason, at=at, now=now)
+
+
+def _resolve_automatically(incident: Incident, *, reason: str, at: datetime, now: datetime) -> Incident:
+    """Resolve a locked incident as the portal, at `at` (kept between the previous step and now)."""
+    previous = max(t for t in (incident.detected_at, incident.acknowledged_at, incident.mitigated_at) if t)
+    at = min(max(at, previous), now)
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = at
+    incident.resolved_at = at
+    incident.status = IncidentStatus.RESOLVED
+    incident.full_clean()
+    incident.save()
+    IncidentNote.objects.create(incident=incident, at=at, text=f"recovered: {reason}", status_change=incident.status)
+    people = [incident.assignee] if incident.assignee else []
+    if incident.pipeline_id:
+        people += owners_of([Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)])
+    paging.page(
+        incident=incident,
+        event=f"incident-{incident.pk}-resolved",
+        kind="incidents.resolved",
+        people=people,
+        subject=f"[Resolved] {incident.title}",
+        body=f"Recovered at {at:%Y-%m-%d %H:%M %Z}: {reason}.",
+        acknowledgeable=False,
+    )
+    return incident
+
+
+def run_signal_record(*, run: Run, now: datetime | None = None) -> Incident | None:
+    """A run as recorded: a failure opens or joins the pipeline's incident, a success resolves it."""
+    now = now or timezone.now()
+    if run.status == RunStatus.FAILED:
+        summary = f"run {run.external_id} failed (scheduled {run.scheduled_for:%Y-%m-%d %H:%M} UTC)"
+        at = run.finished_at or now
+        return incident_signal_record(
+            pipeline=run.pipeline, kind=SignalKind.FAILED_RUN, key=f"run-failed-{run.pk}",
+            summary=summary, at=at, now=now, run=run,
+        )[0]  # fmt: skip
+    if run.status == RunStatus.SUCCESS:
+        delivered = deliveries.delivery_time(run.data_available_at, run.finished_at) or now
+        return incident_recover(
+            pipeline=run.pipeline, reason=f"run {run.external_id} succeeded", at=delivered, now=now,
+            newer_than=run.scheduled_for,
+        )  # fmt: skip
+    return None
+
+
+# --- the every-minute watch -----------------------------------------------------------------------
+
+
+def overdue_runs_open(*, now: datetime) -> int:
+    """Runs still running past their pipeline's expected duration, each reported once."""
+    due = ExpressionWrapper(F("started_at") + F("pipeline__expected_duration"), output_field=DateTimeField())
+    runs = (
+        Run.objects.filter(
+            status=RunStatus.RUNNING, started_at__isnull=False, pipeline__expected_duration__isnull=False
+        )
+        .annotate(due=due)
+        .filter(due__lt=now)
+        .exclude(pk__in=IncidentSignal.objects.filter(kind=SignalKind.OVERDUE_RUN).values("run_id"))
+        .select_related("pipeline")
+    )
+    opened = 0
+    for run in runs:
+        summary = (
+            f"run {run.external_id} still running after {run.pipeline.expected_duration} "
+            f"(started {run.started_at:%H:%M} UTC)"
+        )
+        incident, _ = incident_signal_record(
+            pipeline=run.pipeline, kind=SignalKind.OVERDUE_RUN, key=f"run-overdue-{run.pk}",
+            summary=summary, at=run.due, now=now, run=run,
+        )  # fmt: skip
+        opened += incident is not None
+    return opened
+
+
+def missed_delivery_key(pipeline_id: int, day) -> str:
+    return f"missed-delivery-{day:%Y-%m-%d}-{pipeline_id}"
+
+
+def missed_deliveries_open(*, now: datetime) -> int:
+    """At a business day's deadline, one incident signal per pipeline whose data has not arrived.
+
+    Pipelines that never posted a run are left to the board ("no runs received"), not paged daily.
+    """
+    policy = SlaPolicy.current()
+    today = now.astimezone(UTC).date()
+    closed = business_hours_for(policy, now).holidays
+    due = deliveries.business_deadline(today, deadline=policy.deadline, closed_days=closed)
+    if due is None or now <= due:
+        return 0
+    reported = {
+        key.rsplit("-", 1)[1]
+        for key in IncidentSignal.objects.filter(key__startswith=missed_delivery_key(0, today)[:-1]).values_list(
+            "key", flat=True
+        )
+    }
+    candidates = [pk for pk in deliveries.pipelines_with_runs() if str(pk) not in reported]
+    missing = deliveries.undelivered_on(
+        today, now=now, deadline=policy.deadline, closed_days=closed, pipeline_ids=candidates
+    )
+    opened = 0
+    for pipeline in Pipeline.objects.filter(pk__in=missing):
+        incident, _ = incident_signal_record(
+            pipeline=pipeline,
+            kind=SignalKind.MISSED_DELIVERY,
+            key=missed_delivery_key(pipeline.pk, today),
+            summary=f"no data delivered by the {due:%H:%M} UTC deadline on {today:%a %d %b %Y}",
+            at=due,
+            now=now,
+        )
+        opened += incident is not None
+    return opened
+
+
+def watch(*, now: datetime | None = None) -> dict[str, int]:
+    """What the every-minute beat job does at `now`; running it twice changes nothing the second time."""
+    now = now or timezone.now()
+    return {
+        "missed deliveries": missed_deliveries_open(now=now),
+        "overdue runs": overdue_runs_open(now=now),
+        "escalations": incidents_escalate_silence(now=now),
+        "delay notices": delay_notices_send(now=now),
+    }
+
+
+# --- one-click acknowledgement --------------------------------------------------------------------
+
+
+class AcknowledgeLinkError(Exception):
+    """A link that cannot acknowledge: tampered, expired or used."""
+
+
+def acknowledge_link_read(token: str) -> tuple[Incident, TeamMember, bool]:
+    """The incident and person a link names, and whether it was used already; nothing changes."""
+    try:
+        incident_id, member_id = paging.acknowledge_token_read(token)
+    except signing.SignatureExpired as error:
+        raise AcknowledgeLinkError("This link has expired: links work for 24 hours.") from error
+    except signing.BadSignature as error:
+        raise AcknowledgeLinkError("This link is not valid.") from error
+    incident = Incident.objects.select_related("pipeline", "assignee").filter(pk=incident_id).first()
+    member = TeamMember.objects.filter(pk=member_id, active=True).first()
+    if incident is None or member is None:
+        raise AcknowledgeLinkError("This link is not valid any more.")
+    return incident, member, AcknowledgeLinkUse.objects.filter(digest=_digest(token)).exists()
+
+
+@transaction.atomic
+def incident_acknowledge_by_link(*, token: str, now: datetime | None = None) -> Incident:
+    """Acknowledge as the link's person, once; a used, expired or tampered link raises AcknowledgeLinkError."""
+    now = now or timezone.now()
+    incident, member, used = acknowledge_link_read(token)
+    if used:
+        raise AcknowledgeLinkError("This link was used already.")
+    _, created = AcknowledgeLinkUse.objects.get_or_create(
+        digest=_digest(token), defaults={"incident": incident, "member": member, "used_at": now}
+    )
+    if not created:
+        raise AcknowledgeLinkError("This link was used already.")
+    try:
+        return incident_step(incident_id=incident.pk, step="acknowledge", member=member, note="(by link)", now=now)
+    except IncidentStepError as error:
+        raise AcknowledgeLinkError(" ".join(error.messages)) from error
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pipelines_with_open_automatic_incident(pipeline_ids: Iterable[int] | None = None) -> set[int]:
+    incidents = Incident.objects.unresolved().filter(automatic=True)
+    if pipeline_ids is not None:
+        incidents = incidents.filter(pipeline_id__in=list(pipeline_ids))
+    return set(incidents.values_list("pipeline_id", flat=True))
+
+
+# --- monitoring alerts ----------------------------------------------------------------------------
+
+
+def alert_key(alert: dict) -> str:
+    """One firing of one alert: Alertmanager's fingerprint (else its labels) and when it started."""
+    identity = (
+        alert.get("fingerprint")
+        or hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(alert["labels"].items())).encode()).hexdigest()[:16]
+    )
+    return f"alert-{identity}-{alert['startsAt']:%Y%m%dT%H%M%S.%f}"
+
+
+def alerts_record(*, alerts: list[dict], now: datetime | None = None) -> dict[str, int]:
+    """Alertmanager's alerts (webhook version 4, parsed): each firing one opens or joins its pipeline's
+    incident (its `pipeline` label, a slug; unknown or none: the team-level incident); a resolved one
+    resolves an incident it opened.
+    """
+    now = now or timezone.now()
+    slugs = {alert["labels"].get("pipeline") for alert in alerts} - {None}
+    pipelines = {p.slug: p for p in Pipeline.objects.filter(slug__in=slugs)}
+    counts = {"opened": 0, "joined": 0, "resolved": 0, "unchanged": 0}
+    for alert in alerts:
+        labels, annotations = alert["labels"], alert.get("annotations") or {}
+        pipeline = pipelines.get(labels.get("pipeline"))
+        name = labels.get("alertname", "alert")
+        text = annotations.get("summary") or annotations.get("description") or ""
+        summary = f"alert {name} firing" + (f": {text}" if text else "")
+        if pipeline is None and labels.get("pipeline"):
+            summary += f" (unknown pipeline “{labels['pipeline']}”)"
+        key = alert_key(alert)
+        if alert["status"] == "resolved":
+            counts[
+                "resolved"
+                if _alert_resolve(key=key, name=name, at=alert.get("endsAt") or now, now=now)
+                else "unchanged"
+            ] += 1
+            continue
+        incident, opened = incident_signal_record(
+            pipeline=pipeline, kind=SignalKind.ALERT, key=key, summary=summary,
+            at=alert["startsAt"], now=now, severity=alert_severity(labels.get("severity")),
+        )  # fmt: skip
+        counts["unchanged" if incident is None else "opened" if opened else "joined"] += 1
+    return counts
+
+
+@transaction.atomic
+def _alert_resolve(*, key: str, name: str, at: datetime, now: datetime) -> Incident | None:
+    """Resolve the incident this alert opened (its first signal), if it is still open."""
+    signal = IncidentSignal.objects.filter(key=key).select_related("incident").first()
+    if signal is None:
+        return None
+    incident = Incident.objects.select_for_update().unresolved().filter(pk=signal.incident_id).first()
+    if incident is None or incident.signals.order_by("pk").values_list("key", flat=True).first() != key:
+        return None
+    return _resolve_automatically(incident, reason=f"alert {name} resolved", at=at, now=now)

@@ -1,0 +1,92 @@
+"""Chat messages through the outbox: recorded in the caller's transaction, posted by Celery after the commit.
+
+The same promise as `notifications` for email: a rolled-back change posts nothing, a retried event
+(same key) posts once per channel, and a channel that is down keeps its message for the retries.
+"""
+
+import json
+import urllib.request
+from typing import NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import NotificationStatus
+from .models import ChatMessage
+
+TIMEOUT_SECONDS = 10
+
+
+class ChatPost(NamedTuple):
+    destination_key: str  # unique per channel, e.g. "channel-3"
+    destination: str  # the channel's name, for people
+    url: str
+    payload: dict
+
+
+def post_each(
+    *, event: str, kind: str, posts: list[ChatPost], about: str = "", about_url: str = ""
+) -> list[ChatMessage]:
+    """Record one message for `event` per channel and post them after the commit; channels told already are skipped."""
+    rows = {
+        f"{event}:{p.destination_key}"[:255]: ChatMessage(
+            key=f"{event}:{p.destination_key}"[:255],
+            kind=kind,
+            destination=p.destination[:200],
+            url=p.url,
+            payload=p.payload,
+            about=about[:255],
+            about_url=about_url[:500],
+        )
+        for p in posts
+    }
+    if not rows:
+        return []
+    told = set(ChatMessage.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    fresh = [message for key, message in rows.items() if key not in told]
+    if not fresh:
+        return []
+    ChatMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    created = list(ChatMessage.objects.filter(key__in=[m.key for m in fresh]))
+    from .tasks import send_chat_message
+
+    ids = [m.pk for m in created]
+    transaction.on_commit(lambda: [send_chat_message.delay(pk) for pk in ids])
+    return created
+
+
+class ChatDeliveryFailed(Exception):
+    """The channel refused the message or could not be reached; recorded, and the task retries."""
+
+
+def chat_message_deliver(*, message_id: int) -> bool:
+    """Post one recorded message unless it was posted already; True when it was posted now.
+
+    The row stays locked while the request goes out, so two workers handed the same message post it once.
+    """
+    with transaction.atomic():
+        message = ChatMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == NotificationStatus.SENT:
+            return False
+        message.attempts += 1
+        request = urllib.request.Request(
+            message.url,
+            data=json.dumps(message.payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                response.read()
+        except Exception as error:  # any transport or HTTP failure: record it, let the task retry
+            message.status = NotificationStatus.FAILED
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            message.save(update_fields=["status", "last_error", "attempts"])
+            failure = error
+        else:
+            message.status = NotificationStatus.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+            message.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+            return True
+    raise ChatDeliveryFailed(message.last_error) from failure
