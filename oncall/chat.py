@@ -6,6 +6,7 @@ The same promise as `notifications` for email: a rolled-back change posts nothin
 
 import json
 import urllib.request
+from datetime import datetime
 from typing import NamedTuple
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from .choices import NotificationStatus
 from .models import ChatMessage
+from .notifications import enqueue_each, outbox_requeue
 
 TIMEOUT_SECONDS = 10
 
@@ -51,8 +53,15 @@ def post_each(
     from .tasks import send_chat_message
 
     ids = [m.pk for m in created]
-    transaction.on_commit(lambda: [send_chat_message.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: enqueue_each(send_chat_message, ids))
     return created
+
+
+def chat_messages_requeue(*, now: datetime) -> int:
+    """The outbox sweeper for chat: messages the broker never took are queued again, as emails are."""
+    from .tasks import send_chat_message
+
+    return outbox_requeue(ChatMessage, send_chat_message, now=now)
 
 
 class ChatDeliveryFailed(Exception):

@@ -99,8 +99,13 @@ def _enqueue_sends(ids: list[int]) -> None:
     """Hand the messages to the broker; any it cannot take stay pending for the sweeper."""
     from .tasks import send_notification
 
+    enqueue_each(send_notification, ids)
+
+
+def enqueue_each(task, ids: list[int]) -> None:
+    """Queue `task(pk)` for each outbox row; the rest stay pending for the sweeper once the broker is away."""
     for pk in ids:
-        if not task_enqueue(send_notification, args=(pk,)):
+        if not task_enqueue(task, args=(pk,)):
             break  # the broker is away: the rest would fail the same way
 
 
@@ -110,38 +115,41 @@ def requeue_wait(requeues: int) -> timedelta:
 
 
 def notifications_requeue(*, now: datetime) -> int:
-    """Re-queue messages still pending after their wait; those re-queued MAX_REQUEUES times become failed.
+    """Re-queue emails still pending after their wait; those re-queued MAX_REQUEUES times become failed."""
+    from .tasks import send_notification
+
+    return outbox_requeue(Notification, send_notification, now=now)
+
+
+def outbox_requeue(model, task, *, now: datetime) -> int:
+    """Re-queue `model`'s rows (an outbox: email or chat) still pending after their wait; give up after a cap.
 
     Each hand-over is claimed with a conditional update first, so two sweepers never queue the same
     message twice in one round; the delivery itself is a no-op for a message already sent.
     """
-    from .tasks import send_notification
-
     queued = 0
     pending = (
-        Notification.objects.filter(status=NotificationStatus.PENDING)
+        model.objects.filter(status=NotificationStatus.PENDING)
         .annotate(handed_over_at=Coalesce("queued_at", "created_at"))
         .filter(handed_over_at__lte=now - REQUEUE_AFTER)
         .order_by("pk")
         .only("pk", "requeues", "queued_at", "created_at", "last_error")
     )
-    for notification in pending:
-        if notification.handed_over_at > now - requeue_wait(notification.requeues):
+    for message in pending:
+        if message.handed_over_at > now - requeue_wait(message.requeues):
             continue
-        unchanged = Notification.objects.filter(
-            pk=notification.pk, status=NotificationStatus.PENDING, requeues=notification.requeues
-        )
-        if notification.requeues >= MAX_REQUEUES:
-            reason = notification.last_error or "never delivered: the broker or the workers were unavailable"
+        unchanged = model.objects.filter(pk=message.pk, status=NotificationStatus.PENDING, requeues=message.requeues)
+        if message.requeues >= MAX_REQUEUES:
+            reason = message.last_error or "never delivered: the broker or the workers were unavailable"
             unchanged.update(
                 status=NotificationStatus.FAILED,
-                last_error=f"Gave up after {notification.requeues + 1} attempts. {reason}"[:2000],
+                last_error=f"Gave up after {message.requeues + 1} attempts. {reason}"[:2000],
             )
-            logger.warning("notification %s failed: %s", notification.pk, reason)
+            logger.warning("%s %s failed: %s", model._meta.verbose_name, message.pk, reason)
             continue
         if not unchanged.update(queued_at=now, requeues=F("requeues") + 1):
             continue  # another sweeper took it, or it was sent meanwhile
-        if not task_enqueue(send_notification, args=(notification.pk,)):
+        if not task_enqueue(task, args=(message.pk,)):
             break  # the broker is away again; the next sweep tries once it is back
         queued += 1
     return queued
@@ -226,5 +234,5 @@ def notify_each(
         from .tasks import send_notification
 
         ids = [n.pk for n in created]
-        transaction.on_commit(lambda: [send_notification.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: enqueue_each(send_notification, ids))
     return created

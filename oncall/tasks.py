@@ -23,10 +23,11 @@ def send_notification(notification_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def requeue_pending_notifications() -> int:
-    """Every minute: the outbox sweeper re-queues messages still pending (broker away, mail server down)."""
-    queued = notifications.notifications_requeue(now=timezone.now())
+    """Every minute: the outbox sweeper re-queues emails and chat messages the broker never took."""
+    now = timezone.now()
+    queued = notifications.notifications_requeue(now=now) + chat.chat_messages_requeue(now=now)
     if queued:
-        logger.info("outbox: %s pending notifications re-queued", queued)
+        logger.info("outbox: %s pending messages re-queued", queued)
     return queued
 
 

@@ -12,6 +12,9 @@ from oncall.api.serializers import MemberUsernameField
 from oncall.models import Notification, TeamMember
 from pipelines.models import Pipeline
 
+# Alertmanager's own words for an alert's state (webhook version 4).
+ALERT_STATUSES = ["firing", "resolved"]
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class IncidentNoteSerializer(serializers.ModelSerializer):
@@ -150,7 +153,7 @@ class ChatChannelSerializer(serializers.ModelSerializer):
 class AlertmanagerAlertSerializer(serializers.Serializer):
     """One alert of Alertmanager's webhook (Grafana's contact point sends the same)."""
 
-    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    status = serializers.ChoiceField(choices=ALERT_STATUSES)
     labels = serializers.DictField(child=serializers.CharField(allow_blank=True))
     annotations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
     startsAt = serializers.DateTimeField()  # noqa: N815 (the payload's names)
@@ -169,7 +172,7 @@ class AlertmanagerWebhookSerializer(serializers.Serializer):
     """Alertmanager's webhook payload, version 4."""
 
     version = serializers.CharField()
-    status = serializers.ChoiceField(choices=["firing", "resolved"], required=False)
+    status = serializers.ChoiceField(choices=ALERT_STATUSES, required=False)
     alerts = AlertmanagerAlertSerializer(many=True, allow_empty=True)
 
     def validate_version(self, value: str) -> str:

@@ -22,6 +22,8 @@ class ChatMessage(models.Model):
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the outbox sweeper last queued it.")
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the outbox sweeper re-queued it.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "pipelines.choices.RunStatus",
         "TradeStatusEnum": "oncall.choices.TradeStatus",
         "NotificationStatusEnum": "oncall.choices.NotificationStatus",
+        "ShiftKindEnum": "oncall.choices.ShiftKind",
+        "AlertStatusEnum": "incidents.api.serializers.ALERT_STATUSES",
     },
 }
 

@@ -103,7 +103,8 @@ def test_manager_invites_a_member_who_sets_a_password_and_gets_in(
 
     manager_page = signed_in_page("hudson.king", PASSWORD)
     manager_page.get_by_role("link", name="Team").click()
-    nina_row = manager_page.get_by_role("row").filter(has_text="Nina Newcomer")
+    members = manager_page.get_by_role("table", name="Team members")
+    nina_row = members.get_by_role("row").filter(has_text="Nina Newcomer")
     expect(nina_row).to_contain_text("not signed in yet")
     nina_row.get_by_role("button", name="Invite Nina Newcomer").click()
     expect(manager_page.get_by_role("status")).to_contain_text("Invitation sent to Nina Newcomer at nina@example.com.")
@@ -118,7 +119,7 @@ def test_manager_invites_a_member_who_sets_a_password_and_gets_in(
     expect(page.get_by_role("status")).to_contain_text("Welcome, Nina Newcomer.")
 
     manager_page.reload()
-    expect(manager_page.get_by_role("row").filter(has_text="Nina Newcomer")).not_to_contain_text("not signed in yet")
+    expect(members.get_by_role("row").filter(has_text="Nina Newcomer")).not_to_contain_text("not signed in yet")
 
 
 @pytest.mark.browser

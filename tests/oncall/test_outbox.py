@@ -1,12 +1,17 @@
 """The outbox: messages the broker or the mail server could not take stay pending, are re-queued by the
 sweeper with a growing wait, and give up as `failed` after a capped number of attempts, which the list shows."""
 
+import json
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
+from oncall.chat import ChatPost, chat_messages_requeue, post_each
 from oncall.choices import NotificationStatus, TradeStatus
 from oncall.models import HolidayTrade, Notification
 from oncall.notifications import MAX_REQUEUES, Recipient, notifications_requeue, notify, requeue_wait
@@ -101,3 +106,39 @@ def test_a_sweep_while_the_broker_is_still_down_leaves_the_message_pending(broke
     assert notifications_requeue(now=timezone.now() + timedelta(minutes=3)) == 1
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT and [m.to for m in mail.outbox] == [["jasmine@example.com"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_message_recorded_while_the_broker_is_down_is_posted_by_the_sweeper(broker_down, clock):
+    posted = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        with transaction.atomic():
+            (message,) = post_each(
+                event="outbox-chat-test",
+                kind="test",
+                posts=[ChatPost("channel-1", "#data-oncall", url, {"text": "Hi"})],
+            )
+        message.refresh_from_db()
+        assert message.status == NotificationStatus.PENDING and posted == []
+        broker_down.restore()
+        assert chat_messages_requeue(now=timezone.now()) == 0  # not a minute old yet
+        clock.move_to(timezone.now() + timedelta(minutes=2))
+        assert requeue_pending_notifications() == 1
+        message.refresh_from_db()
+        assert message.status == NotificationStatus.SENT and message.requeues == 1
+        assert posted == [{"text": "Hi"}]
+    finally:
+        server.shutdown()
