@@ -40,7 +40,7 @@ def test_a_rotation_named_like_the_plans_but_made_by_hand_is_not_taken_over(impo
 
 
 def test_migration_keys_the_rotation_imported_before_the_key_existed():
-    migration = import_module("oncall.migrations.0005_rotation_plan_key")
+    migration = import_module("oncall.migrations.0004_key_the_imported_rotation")
     imported = Rotation.objects.create(name=TEAM_ROTATION)
     other = Rotation.objects.create(name="Weekend cover")
     migration.key_the_imported_rotation(apps, None)
