@@ -21,9 +21,9 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
     runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
-    primary_owner = serializers.CharField(source="primary_owner.user.username", read_only=True, default=None)
-    secondary_owner = serializers.CharField(source="secondary_owner.user.username", read_only=True, default=None)
-    downstream_team = serializers.CharField(source="critical_downstream_team.name", read_only=True, default=None)
+    primary_owner = serializers.CharField(source="primary_owner.user.username", read_only=True, allow_null=True)
+    secondary_owner = serializers.CharField(source="secondary_owner.user.username", read_only=True, allow_null=True)
+    downstream_team = serializers.CharField(source="critical_downstream_team.name", read_only=True, allow_null=True)
     depends_on = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     dependents = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     common_issues = serializers.ListField(child=CommonIssueSerializer(), required=False)
