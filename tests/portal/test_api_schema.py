@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import generics, serializers
 from rest_framework.test import APIClient
 
+from oncall.years import FIRST_YEAR, LAST_YEAR
 from tests.pipelines.factories import PipelineFactory
 
 
@@ -70,6 +71,8 @@ def test_nullable_fields_times_and_enum_filters_are_declared(schema):
     assert parameters["scheduled_after"]["format"] == "date-time"
     months = {p["name"]: p["schema"] for p in schema["paths"]["/api/incidents/"]["get"]["parameters"]}
     assert months["month"]["pattern"] == r"^(\d{4})-(\d{2})$"
+    years = {p["name"]: p["schema"] for p in schema["paths"]["/api/holidays/"]["get"]["parameters"]}
+    assert years["year"] == {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}
 
 
 class ThingSerializer(serializers.Serializer):
