@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import generics, serializers
 from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
 
 from oncall.years import FIRST_YEAR, LAST_YEAR
 from tests.pipelines.factories import PipelineFactory
@@ -89,6 +90,20 @@ def test_a_new_endpoint_gets_the_error_responses_without_declaring_them():
     )
     for method in ("get", "put", "patch"):
         assert {"200", "400", "401", "403", "404"} <= responses(schema, method, "/api/things/{id}/").keys()
+    assert "429" not in responses(schema, "get", "/api/things/{id}/")
+
+
+class BusyThingView(ThingView):
+    throttle_classes = [UserRateThrottle]
+    extra_error_codes = [409, 503]
+
+
+def test_a_view_adds_the_codes_it_can_also_return_and_throttling_documents_429():
+    route = "api/things/<int:pk>/"
+    schema = SchemaGenerator(patterns=[path(route, BusyThingView.as_view())]).get_schema(request=None, public=True)
+    documented = responses(schema, "put", "/api/things/{id}/")
+    assert {"409", "429", "503"} <= documented.keys()
+    assert documented["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 @pytest.mark.django_db
