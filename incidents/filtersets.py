@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from pipelines.models import Pipeline
 
@@ -10,6 +11,8 @@ from .choices import IncidentStatus, Severity
 from .models import Communication, Incident
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# How the API documents a month, in a query or a response.
+MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN.pattern, "example": "2026-11"}
 
 
 class MonthField(forms.CharField):
@@ -27,6 +30,7 @@ class MonthField(forms.CharField):
         return date(int(match[1]), int(match[2]), 1)
 
 
+@extend_schema_field(MONTH_SCHEMA)
 class MonthFilter(django_filters.Filter):
     """Rows whose `field_name` falls in the calendar month (UTC), so it matches the monthly SLA review."""
 

@@ -1,5 +1,7 @@
 import django_filters
 from django_filters.fields import ModelChoiceField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import ShiftKind
 from .models import Rotation, Shift, TeamMember
@@ -20,6 +22,7 @@ class UsernameChoiceField(ModelChoiceField):
         return super().prepare_value(value)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class UsernameFilter(django_filters.ModelChoiceFilter):
     field_class = UsernameChoiceField
 

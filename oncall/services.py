@@ -79,7 +79,12 @@ def team_member_create(
 ) -> TeamMember:
     """Add a member and their `first.last` login user (without a password until one is set)."""
     User = get_user_model()
-    username = login_username(name)
+    try:
+        username = login_username(name)
+    except ValueError:
+        raise ValidationError(
+            {"name": "A name needs a letter or digit from A to Z or 0 to 9 for the username."}
+        ) from None
     if User.objects.filter(username=username).exists():
         raise ValidationError({"name": f"The username {username} is already taken."})
     first, _, last = name.partition(" ")

@@ -1,6 +1,31 @@
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from .models import DownstreamTeam, Pipeline, Run
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, as the same instant in UTC.
+
+    ISO 8601 allows offsets up to ±23:59, PostgreSQL only up to ±15:59: left as typed, such an offset
+    fails the query.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class PipelineFilterSet(django_filters.FilterSet):
@@ -27,8 +52,8 @@ class RunFilterSet(django_filters.FilterSet):
     """Runs by pipeline, status and scheduled time."""
 
     pipeline = django_filters.CharFilter(field_name="pipeline__slug")
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_for", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_for", lookup_expr="lt")
+    scheduled_after = UtcIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="gte")
+    scheduled_before = UtcIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="lt")
 
     class Meta:
         model = Run

@@ -1,7 +1,6 @@
 from datetime import datetime
 
 from django.db import models
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +15,6 @@ from pipelines.models import Pipeline
 ALERT_STATUSES = ["firing", "resolved"]
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class IncidentNoteSerializer(serializers.ModelSerializer):
     author = MemberUsernameField(read_only=True)
 
@@ -46,9 +44,9 @@ class IncidentSerializer(serializers.ModelSerializer):
         help_text="Username; empty: whoever is on call at `detected_at`.",
     )
     detected_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
-    acknowledged_by = MemberUsernameField(read_only=True)
-    mitigated_by = MemberUsernameField(read_only=True)
-    resolved_by = MemberUsernameField(read_only=True)
+    acknowledged_by = MemberUsernameField(read_only=True, allow_null=True)
+    mitigated_by = MemberUsernameField(read_only=True, allow_null=True)
+    resolved_by = MemberUsernameField(read_only=True, allow_null=True)
     acknowledge_deadline = serializers.SerializerMethodField(help_text="Critical incidents only (business minutes).")
     resolve_deadline = serializers.SerializerMethodField(help_text="Critical incidents only: mitigate or resolve by.")
     notes = IncidentNoteSerializer(many=True, read_only=True)
@@ -72,11 +70,11 @@ class IncidentSerializer(serializers.ModelSerializer):
             self.known_deadlines.update(incident_deadlines_for([incident]))
         return self.known_deadlines[incident.pk]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_acknowledge_deadline(self, incident: Incident) -> str | None:
         return self.as_datetime(self.deadlines(incident).acknowledge)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_resolve_deadline(self, incident: Incident) -> str | None:
         return self.as_datetime(self.deadlines(incident).resolve)
 

@@ -1,16 +1,16 @@
 from datetime import date
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.filtersets import MONTH_SCHEMA
 from incidents.models import SlaEscalation, SlaPolicy, SlaReport
 from incidents.services import SLA_FIGURES, sla_policy_update
 from incidents.sla import parse_month
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(MONTH_SCHEMA)
 class MonthField(serializers.Field):
     """A calendar month as YYYY-MM, the way `?month=` takes it."""
 

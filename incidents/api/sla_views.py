@@ -3,11 +3,12 @@ from datetime import date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 
+from incidents.filtersets import MONTH_SCHEMA
 from incidents.models import SlaEscalation, SlaPolicy, SlaReport
 
 from .sla_serializers import SlaEscalationSerializer, SlaMonthQuerySerializer, SlaPolicySerializer, SlaReportSerializer
 
-MONTH_PARAMETER = OpenApiParameter("month", str, description="A calendar month, YYYY-MM.")
+MONTH_PARAMETER = OpenApiParameter("month", MONTH_SCHEMA, description="A calendar month, YYYY-MM.")
 
 
 def query_month(request, *, required: bool) -> date | None:
@@ -34,7 +35,7 @@ class SlaReportListView(generics.ListAPIView):
             .order_by("pipeline__name")
         )
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")])
+    @extend_schema(parameters=[OpenApiParameter("month", MONTH_SCHEMA, required=True, description="YYYY-MM")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -141,7 +141,9 @@ class HolidaySerializer(serializers.Serializer):
 
 
 class HolidayQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    year = serializers.IntegerField(
+        required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR, help_text="Default: this year."
+    )
 
 
 class MemberOffboardSerializer(serializers.Serializer):

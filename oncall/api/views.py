@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -104,7 +104,7 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             for day, name in sorted(services.rotation_holidays(rotation, [year]).items())
         ]
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, description="Default: this year.")])
+    @extend_schema(parameters=[HolidayQuerySerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

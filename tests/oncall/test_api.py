@@ -339,3 +339,9 @@ def test_on_call_endpoints_refuse_anonymous_requests(team):
     client = APIClient()
     for path in ("/api/rotations/", "/api/oncall/now/", "/api/shifts/", "/api/holidays/"):
         assert client.get(path).status_code == 401, path
+
+
+def test_a_member_whose_name_makes_no_username_is_refused_with_a_field_error(manager_api):
+    response = manager_api.post("/api/members/", {"name": "\U000c2a67", "email": ""}, format="json")
+    assert response.status_code == 400
+    assert "username" in response.json()["name"][0]

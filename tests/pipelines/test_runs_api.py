@@ -128,6 +128,21 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
 
 
+def test_runs_filter_by_a_time_with_any_iso_offset(pipeline, member):
+    """ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59): the filter compares the UTC instant."""
+    for external_id, hour in [("early", 4), ("late", 5)]:
+        Run.objects.create(
+            pipeline=pipeline, external_id=external_id, scheduled_for=f"2026-06-09T0{hour}:00:00Z", status="running"
+        )
+    client = APIClient()
+    client.force_authenticate(member.user)
+    # 05:07:24 at -23:18 is 04:25:24 UTC the next day.
+    body = client.get("/api/runs/", {"scheduled_after": "2026-06-08T05:07:24-23:18"}).json()
+    assert [run["external_id"] for run in body["results"]] == ["late"]
+    refused = client.get("/api/runs/", {"scheduled_before": "0001-01-01T00:10:00+23:00"})
+    assert refused.status_code == 400 and "scheduled_before" in refused.json()
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
