@@ -26,8 +26,9 @@ class PipelineSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:pipeline-detail", lookup_field="slug")
     runbook_url = serializers.CharField(source="get_absolute_url", read_only=True)
     # All members: the service says which have left the team.
+    # Nullable as read (a pipeline may lack one); the service refuses to remove it.
     primary_owner = MemberUsernameField(
-        queryset=TeamMember.objects.select_related("user"), required=False, help_text="Managers only."
+        queryset=TeamMember.objects.select_related("user"), required=False, allow_null=True, help_text="Managers only."
     )
     secondary_owner = MemberUsernameField(
         queryset=TeamMember.objects.select_related("user"), required=False, allow_null=True, help_text="Managers only."
