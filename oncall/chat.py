@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .choices import NotificationStatus
 from .models import ChatMessage
-from .notifications import enqueue_each, outbox_requeue
+from .notifications import outbox_record, outbox_requeue
 
 TIMEOUT_SECONDS = 10
 
@@ -42,19 +42,9 @@ def post_each(
         )
         for p in posts
     }
-    if not rows:
-        return []
-    told = set(ChatMessage.objects.filter(key__in=list(rows)).values_list("key", flat=True))
-    fresh = [message for key, message in rows.items() if key not in told]
-    if not fresh:
-        return []
-    ChatMessage.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(ChatMessage.objects.filter(key__in=[m.key for m in fresh]))
     from .tasks import send_chat_message
 
-    ids = [m.pk for m in created]
-    transaction.on_commit(lambda: enqueue_each(send_chat_message, ids))
-    return created
+    return outbox_record(ChatMessage, rows, send_chat_message)
 
 
 def chat_messages_requeue(*, now: datetime) -> int:

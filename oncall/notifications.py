@@ -221,18 +221,25 @@ def notify_each(
                     about_url=absolute_url(about_url) if about_url.startswith("/") else about_url,
                 ),
             )
+    from .tasks import send_notification
+
+    return outbox_record(Notification, rows, send_notification)
+
+
+def outbox_record(model, rows: dict, task) -> list:
+    """Store the outbox rows (`key` → unsaved row) not recorded before and queue `task` for each after the commit.
+
+    Three queries whatever the count. A concurrent caller may have recorded one meanwhile: it keeps its
+    row, and sending is once per row.
+    """
     if not rows:
         return []
-    told = set(Notification.objects.filter(key__in=list(rows)).values_list("key", flat=True))
-    fresh = [notification for key, notification in rows.items() if key not in told]
+    told = set(model.objects.filter(key__in=list(rows)).values_list("key", flat=True))
+    fresh = [row for key, row in rows.items() if key not in told]
     if not fresh:
         return []
-    # A concurrent caller may have recorded one meanwhile: it keeps its row, and sending is once per row.
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(Notification.objects.filter(key__in=[n.key for n in fresh]))
-    if created:
-        from .tasks import send_notification
-
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: enqueue_each(send_notification, ids))
+    model.objects.bulk_create(fresh, ignore_conflicts=True)
+    created = list(model.objects.filter(key__in=[row.key for row in fresh]))
+    ids = [row.pk for row in created]
+    transaction.on_commit(lambda: enqueue_each(task, ids))
     return created

@@ -20,6 +20,7 @@ from oncall.months import add_months
 from oncall.services import rotation_generate, team_member_create
 from pipelines.choices import OwnerRole, RunStatus
 from pipelines.models import DownstreamTeam, Ownership, Pipeline, Run
+from pipelines.services import RUN_FIELDS
 
 RUN_PREFIX = "scale-"
 INCIDENT_PREFIX = "[scale]"
@@ -138,21 +139,7 @@ def _occurrences(schedule: str, start: datetime, end: datetime) -> Iterator[date
         moment += step
 
 
-RUN_COLUMNS = (
-    "pipeline_id",
-    "external_id",
-    "scheduled_for",
-    "started_at",
-    "finished_at",
-    "status",
-    "data_available_at",
-    "records_total",
-    "records_dropped",
-    "records_invalid",
-    "critical_nulls",
-    "received_at",
-    "updated_at",
-)
+RUN_COLUMNS = ("pipeline_id", "external_id", *RUN_FIELDS, "received_at", "updated_at")
 
 
 def _runs(pipelines: list[Pipeline], *, start: datetime, end: datetime, rng: random.Random) -> int:
