@@ -155,7 +155,7 @@ def _notify_opened(incident: Incident) -> None:
     if incident.pipeline_id is None:
         _notify_team_incident_opened(incident)
         return
-    pipeline = Pipeline.objects.with_runbook_relations().get(pk=incident.pipeline_id)
+    pipeline = Pipeline.objects.with_owners().get(pk=incident.pipeline_id)
     downstream = downstream_pipelines(pipeline)
     people = [incident.assignee] if incident.assignee else []
     people += owners_of([pipeline]) + owners_of(downstream)
@@ -674,7 +674,7 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
     sent = 0
-    for pipeline in Pipeline.objects.with_runbook_relations().exclude(pk__in=delivered | already):
+    for pipeline in Pipeline.objects.with_owners().exclude(pk__in=delivered | already):
         sent += _delay_notice(pipeline, today, deadline, now)
     return sent
 
