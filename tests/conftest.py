@@ -83,6 +83,16 @@ def api(member):
 
 
 @pytest.fixture
+def service(db):
+    """An API client holding a pipeline's service token (`create_service_token`): it may post runs and alerts."""
+    out = StringIO()
+    call_command("create_service_token", "airflow", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
+    return client
+
+
+@pytest.fixture
 def manager_api(manager):
     """An API client signed in as a team leader."""
     client = APIClient()

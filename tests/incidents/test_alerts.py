@@ -1,9 +1,6 @@
 """Monitoring alerts in: Alertmanager's webhook (version 4) opens, joins and resolves incidents."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from incidents.choices import IncidentStatus, SignalKind
@@ -13,15 +10,6 @@ from tests.conftest import NOW
 pytestmark = pytest.mark.django_db
 
 URL = "/api/alerts/alertmanager/"
-
-
-@pytest.fixture
-def service():
-    out = StringIO()
-    call_command("create_service_token", "prometheus", stdout=out)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
-    return client
 
 
 def alert(status="firing", fingerprint="a1", starts="2026-11-25T11:50:00.123456789Z", **labels):

@@ -1,13 +1,10 @@
 """Signals to incidents: failed runs open or join one incident per pipeline, and recovery resolves it."""
 
 from datetime import UTC, datetime, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.test import APIClient
 
 from incidents.automatic import alert_severity, recovers, run_signal_record
 from incidents.choices import IncidentStatus, SignalKind
@@ -20,15 +17,6 @@ from tests.pipelines.factories import PipelineFactory
 pytestmark = pytest.mark.django_db
 
 TUESDAY = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def service():
-    out = StringIO()
-    call_command("create_service_token", "airflow", stdout=out)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
-    return client
 
 
 def post_run(client, pipeline, external_id, status, scheduled_for=TUESDAY, **extra):

@@ -30,15 +30,6 @@ def pipeline():
     return PipelineFactory(slug="profit-pipeline")
 
 
-@pytest.fixture
-def service():
-    out = StringIO()
-    call_command("create_service_token", "airflow", stdout=out)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
-    return client
-
-
 def test_service_token_posts_a_run_and_a_resent_run_updates_it(service, pipeline):
     first = service.post(
         "/api/runs/", {**RUN, "pipeline": pipeline.slug, "status": "running", "finished_at": None}, format="json"

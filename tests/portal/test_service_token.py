@@ -1,25 +1,12 @@
 """A service token (create_service_token) posts runs and reads nothing: no page, no list, no schema, no docs."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from rest_framework.test import APIClient
 
 from pipelines.models import Run
 from tests.pipelines.factories import PipelineFactory
 from tests.portal.test_access import PUBLIC_PAGES, concrete_paths
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def service():
-    out = StringIO()
-    call_command("create_service_token", "airflow", stdout=out)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
-    return client
 
 
 def test_a_service_token_reads_no_api_route_not_even_the_schema_or_the_docs(service):
