@@ -133,6 +133,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every start of manage.py
 AXES_LOCKOUT_CALLABLE = "portal.views.signed_in_too_often_wrongly"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
