@@ -187,10 +187,12 @@ def measure_jobs(now: datetime) -> list[str]:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from incidents import communications
     from incidents import services as incident_services
-    from incidents.models import SlaReport
     from oncall.months import add_months
     from oncall.reminders import shift_reminders_send
+    from sla import services as sla_services
+    from sla.models import SlaReport
 
     # The morning after the estate's last run: nothing has arrived, every notice and escalation is due.
     morning = (now + timedelta(days=1)).replace(hour=9, minute=5, second=0, microsecond=0)
@@ -198,15 +200,15 @@ def measure_jobs(now: datetime) -> list[str]:
 
     def first_computation():
         SlaReport.objects.filter(month=month).delete()
-        incident_services.sla_month_compute(month=month, now=morning)
+        sla_services.sla_month_compute(month=month, now=morning)
 
     jobs = {
         "escalate silent incidents": (lambda: incident_services.incidents_escalate_silence(now=morning), True),
-        "delay notices": (lambda: incident_services.delay_notices_send(now=morning), True),
-        "delay contacts": (lambda: incident_services.delay_contacts_notify(now=morning), True),
+        "delay notices": (lambda: communications.delay_notices_send(now=morning), True),
+        "delay contacts": (lambda: communications.delay_contacts_notify(now=morning), True),
         "shift reminders": (lambda: shift_reminders_send(now=morning), False),
         "compute_sla, first computation": (first_computation, False),
-        "compute_sla, recompute": (lambda: incident_services.sla_month_compute(month=month, now=morning), False),
+        "compute_sla, recompute": (lambda: sla_services.sla_month_compute(month=month, now=morning), False),
     }
     missed = []
     print(f"\nJobs at {morning:%Y-%m-%d %H:%M} UTC (rolled back after each)")

@@ -27,8 +27,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from incidents.services import sla_month_compute  # noqa: E402
 from oncall.models import TeamMember  # noqa: E402
+from sla.services import sla_month_compute  # noqa: E402
 
 MONTH = date(2026, 9, 1)
 PIPELINES = 1000

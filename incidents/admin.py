@@ -1,8 +1,6 @@
 from django.contrib import admin
 
-from oncall.models import Notification
-
-from .models import ChatChannel, Communication, Incident, IncidentNote, SlaEscalation, SlaPolicy, SlaReport, SlaReview
+from .models import ChatChannel, Communication, Incident, IncidentNote
 
 STEP_FIELDS = [
     "status",
@@ -53,71 +51,6 @@ class CommunicationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["pipeline", "sent_by"]
     raw_id_fields = ["incident"]
     readonly_fields = ["automatic"]
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "acknowledge_minutes", "resolution", "bad_records_pct"]
-
-    def has_add_permission(self, request) -> bool:
-        # One policy row: `SlaPolicy.current()` reads the first.
-        return not SlaPolicy.objects.exists()
-
-
-@admin.register(SlaReport)
-class SlaReportAdmin(admin.ModelAdmin):
-    """Computed figures: read them here, recompute them with `compute_sla`."""
-
-    list_display = ["pipeline", "month", "availability_pct", "compliant", "final", "changed_since_review"]
-    list_filter = ["month", "compliant", "final", "changed_since_review"]
-    list_select_related = ["pipeline"]
-    search_fields = ["pipeline__name"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(SlaReview)
-class SlaReviewAdmin(admin.ModelAdmin):
-    list_display = ["month", "reviewer", "signed_at"]
-    list_select_related = ["reviewer"]
-    autocomplete_fields = ["reviewer"]
-
-
-@admin.register(SlaEscalation)
-class SlaEscalationAdmin(admin.ModelAdmin):
-    list_display = ["pipeline", "month", "dimension", "created_at"]
-    list_filter = ["month", "dimension"]
-    list_select_related = ["pipeline"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """The audit of every email the portal sent: read-only, since changing it would rewrite history."""
-
-    list_display = ["created_at", "recipient", "subject", "kind", "status", "sent_at", "attempts"]
-    list_filter = ["status", "kind"]
-    list_select_related = ["member"]
-    search_fields = ["recipient", "subject", "about", "key"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ChatChannel)

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class IncidentsConfig(AppConfig):
-    """Incidents, stakeholder communications and the monthly SLA review."""
+    """Incidents, their signals and pages, and stakeholder communications."""
 
     name = "incidents"
 

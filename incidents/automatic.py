@@ -16,14 +16,15 @@ from django.utils import timezone
 from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines.choices import RunStatus
-from pipelines.models import Pipeline, Run
+from pipelines.models import Pipeline, Run, SlaPolicy
 from pipelines.services import owners_of
 
 from . import paging
 from .choices import IncidentStatus, Severity, SignalKind
+from .communications import delay_notices_send
 from .exceptions import IncidentStepError
-from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal, SlaPolicy
-from .services import business_hours_for, delay_notices_send, incident_open, incident_step, incidents_escalate_silence
+from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal
+from .services import business_hours_for, incident_open, incident_step, incidents_escalate_silence
 
 # --- the rules, over plain values -----------------------------------------------------------------
 

@@ -21,13 +21,6 @@ class Channel(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Dimension(models.TextChoices):
-    AVAILABILITY = "availability", "Availability"
-    TIMELINESS = "timeliness", "Timeliness"
-    QUALITY = "quality", "Data quality"
-    RESPONSE = "response", "Incident response"
-
-
 class SignalKind(models.TextChoices):
     FAILED_RUN = "failed_run", "Failed run"
     OVERDUE_RUN = "overdue_run", "Overdue run"

@@ -1,10 +1,9 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import automatic, services
+from . import automatic, communications, services
 
 logger = logging.getLogger(__name__)
 
@@ -24,31 +23,10 @@ def escalate_unacknowledged_incidents() -> int:
 @shared_task(acks_late=True)
 def send_delay_notices() -> int:
     """Every few minutes on business days: tell stakeholders of data not in by the deadline plus the threshold."""
-    return services.delay_notices_send(now=timezone.now())
+    return communications.delay_notices_send(now=timezone.now())
 
 
 @shared_task(acks_late=True)
 def notify_delay_contacts() -> int:
     """Hourly: outside contacts whose data is the rule's number of days late are told, once per missed deadline."""
-    return services.delay_contacts_notify(now=timezone.now())
-
-
-@shared_task(bind=True, acks_late=True)
-def compute_sla_month(self, month_iso: str) -> int:
-    """Compute one month's SLA figures (YYYY-MM-01); progress is visible through the task's state."""
-    from datetime import date
-
-    self.update_state(state="PROGRESS", meta={"month": month_iso})
-    reports = services.sla_month_compute(month=date.fromisoformat(month_iso), now=timezone.now())
-    logger.info("SLA %s: %s pipeline reports", month_iso, len(reports))
-    return len(reports)
-
-
-@shared_task(acks_late=True)
-def compute_sla_nightly() -> str:
-    """Nightly: month to date; on the 1st, also the final figures of the month that just ended."""
-    today = timezone.now().date()
-    if today.day == 1:
-        compute_sla_month.delay((today - timedelta(days=1)).replace(day=1).isoformat())
-    compute_sla_month.delay(today.replace(day=1).isoformat())
-    return today.isoformat()
+    return communications.delay_contacts_notify(now=timezone.now())

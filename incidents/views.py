@@ -16,18 +16,11 @@ from oncall.models import ChatMessage, Notification, TeamMember
 from oncall.permissions import acting_member
 
 from .choices import IncidentStatus
+from .communications import communication_log
 from .filtersets import IncidentFilterSet
 from .forms import CommunicationForm, IncidentNoteForm, IncidentOpenForm, IncidentStepForm
 from .models import Communication, Incident, IncidentNote
-from .services import (
-    STEPS,
-    communication_log,
-    incident_deadlines,
-    incident_deadlines_for,
-    incident_note_add,
-    incident_open,
-    incident_step,
-)
+from .services import STEPS, incident_deadlines, incident_deadlines_for, incident_note_add, incident_open, incident_step
 
 STEP_LABELS = {"acknowledge": "Acknowledge", "mitigate": "Mitigate", "resolve": "Resolve"}
 

@@ -2,7 +2,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from .accounts import member_invite
-from .models import CustomHoliday, HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
+from .models import (
+    CustomHoliday,
+    HolidayRecord,
+    HolidayTrade,
+    Notification,
+    Rotation,
+    RotationMembership,
+    Shift,
+    TeamMember,
+)
 from .services import member_feed_token_reset, rotation_feed_token_reset, rotation_regenerate_after_commit
 
 
@@ -112,4 +121,24 @@ class HolidayTradeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The audit of every email the portal sent: read-only, since changing it would rewrite history."""
+
+    list_display = ["created_at", "recipient", "subject", "kind", "status", "sent_at", "attempts"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["member"]
+    search_fields = ["recipient", "subject", "about", "key"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

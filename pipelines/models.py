@@ -1,7 +1,11 @@
-from datetime import timedelta
+from datetime import time, timedelta
+from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from oncall.history import track, tracked_history
@@ -308,3 +312,94 @@ track("ownership", Ownership, parent=("pipeline", "pipeline"))
 track("delay_rule", DelayRule, parent=("pipeline", "pipeline"))
 track("downstream_team", DownstreamTeam, label_field="name")
 track("contact", Contact, label_field="name")
+
+
+# Upper bounds of what a manager may type: beyond them the figure means nothing and the deadline
+# arithmetic of every incident page would run off the calendar.
+MAX_DELAY_THRESHOLD = timedelta(days=7)
+MAX_ACKNOWLEDGE_MINUTES = 5 * 8 * 60  # a business week
+MAX_RESOLUTION = timedelta(days=30)
+
+
+class SlaPolicy(models.Model):
+    """The team's service level agreement; one row, filled from the maintenance plan and editable by managers."""
+
+    availability_target = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("99.5"), help_text="Percent of scheduled runs per month."
+    )
+    deadline = models.TimeField(default=time(8, 0), help_text="Data available by this time each business day.")
+    deadline_timezone = models.CharField(max_length=64, default="UTC")
+    delay_threshold = models.DurationField(
+        default=timedelta(hours=1),
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(MAX_DELAY_THRESHOLD)],
+        help_text="Delays longer than this are communicated to all stakeholders (at most 7 days).",
+    )
+    bad_records_pct = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("0.1"), help_text="Most records dropped or invalid per run (%)."
+    )
+    critical_fields = models.JSONField(default=default_critical_fields)
+    acknowledge_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MaxValueValidator(MAX_ACKNOWLEDGE_MINUTES)],
+        help_text="Critical incidents acknowledged within this many business minutes (at most 2400).",
+    )
+    resolution = models.DurationField(
+        default=timedelta(hours=3),
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(MAX_RESOLUTION)],
+        help_text="Workaround or fix within this long of detection, wall time (at most 30 days).",
+    )
+    business_opens = models.TimeField(default=time(9, 0))
+    business_closes = models.TimeField(default=time(17, 0))
+
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(availability_target__gte=0, availability_target__lte=100),
+                name="%(app_label)s_%(class)s_target_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(bad_records_pct__gte=0, bad_records_pct__lte=100),
+                name="%(app_label)s_%(class)s_bad_records_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(business_closes__gt=models.F("business_opens")),
+                name="%(app_label)s_%(class)s_business_hours_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(delay_threshold__gte=timedelta(0), delay_threshold__lte=MAX_DELAY_THRESHOLD),
+                name="%(app_label)s_%(class)s_delay_threshold_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledge_minutes__lte=MAX_ACKNOWLEDGE_MINUTES),
+                name="%(app_label)s_%(class)s_acknowledge_minutes_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution__gte=timedelta(0), resolution__lte=MAX_RESOLUTION),
+                name="%(app_label)s_%(class)s_resolution_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA: {self.availability_target}% availability, data by {self.deadline:%H:%M} {self.deadline_timezone}"
+
+    def clean(self):
+        errors = {}
+        if self.deadline_timezone not in available_timezones():
+            errors["deadline_timezone"] = f"“{self.deadline_timezone}” is not a time zone name such as UTC."
+        if self.business_opens and self.business_closes and self.business_closes <= self.business_opens:
+            errors["business_closes"] = "Business hours must close after they open."
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "SlaPolicy":
+        """The policy in force (created with the plan's defaults if nobody has stored one yet)."""
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls.objects.create()
+
+
+track("sla_policy", SlaPolicy)

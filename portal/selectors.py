@@ -4,10 +4,9 @@ from datetime import timedelta
 
 from django.db.models import Q
 
-from incidents.models import SlaPolicy
 from oncall.models import Rotation, TeamMember
 from oncall.services import TEAM_ROTATION
-from pipelines.models import Pipeline, default_critical_fields
+from pipelines.models import Pipeline, SlaPolicy, default_critical_fields
 from pipelines.plan import CommonIssue, DelayRuleSpec, MemberSpec, OnCallRules, PipelineSpec, Plan, SlaFigures
 
 

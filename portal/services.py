@@ -5,7 +5,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.services import sla_policy_update_from_plan
 from oncall.services import ImportSummary, rotation_configure_from_plan, team_member_upsert
 from pipelines.models import PlanImport
 from pipelines.plan import Plan
@@ -18,6 +17,7 @@ from pipelines.plan_fields import (
     plan_fields,
 )
 from pipelines.services import runbook_import
+from sla.services import sla_policy_update_from_plan
 
 from .selectors import plan_from_portal
 

@@ -12,7 +12,7 @@ api_patterns = [
     path("", include("oncall.api.urls")),
     path("", include("pipelines.api.urls")),
     path("", include("incidents.api.urls")),
-    path("", include("incidents.api.sla_urls")),
+    path("", include("sla.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,5 +25,5 @@ urlpatterns = [
     path("runbooks/plan.md", views.runbook_export, name="runbook-export"),
     path("", include("pipelines.urls")),
     path("", include("incidents.urls")),
-    path("", include("incidents.sla_urls")),
+    path("", include("sla.urls")),
 ]

@@ -8,8 +8,8 @@ from django.views.generic import TemplateView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from incidents.board import delivery_board
 from incidents.models import Incident
-from incidents.services import delivery_board
 from oncall.models import TeamMember
 from oncall.selectors import on_call_now
 from pipelines.models import DEFAULT_SCHEDULE

@@ -4,7 +4,8 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from io import StringIO
 from pathlib import Path
 
@@ -12,10 +13,14 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from oncall.models import Rotation, RotationMembership
+from oncall.services import rotation_generate
 from portal.celery import app as celery_app
 from tests.oncall.factories import TeamMemberFactory
+from tests.pipelines.factories import PipelineFactory
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "data" / "maintenance-plan.md"
 
@@ -224,3 +229,22 @@ def sso(oidc_provider, settings) -> OidcProvider:
     settings.OIDC_CLIENT_ID = "pipeline-ops-portal"
     settings.OIDC_CLIENT_SECRET = "test-client-secret"
     return oidc_provider
+
+
+@pytest.fixture
+def on_call_team():
+    """A two-person rotation with shifts from last week through the next fortnight."""
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday() + 7)
+    rotation = Rotation.objects.create(name="Team", start_date=monday)
+    for position, person in enumerate(TeamMemberFactory.create_batch(2)):
+        RotationMembership.objects.create(rotation=rotation, member=person, position=position)
+    rotation_generate(
+        rotation_id=rotation.pk, until=today + timedelta(days=14), now=datetime.combine(monday, clock_time(), UTC)
+    )
+    return rotation
+
+
+@pytest.fixture
+def pipeline():
+    return PipelineFactory(name="Profit Pipeline", slug="profit-pipeline")

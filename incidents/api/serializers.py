@@ -8,7 +8,7 @@ from incidents.choices import Channel
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
-from oncall.models import Notification, TeamMember
+from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
 # Alertmanager's own words for an alert's state (webhook version 4).
@@ -124,16 +124,6 @@ class CommunicationSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"pipeline": "This field is required without an incident."})
             attrs["pipeline"] = incident.pipeline
         return attrs
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Notification
-        fields = [
-            "id", "recipient", "subject", "kind", "about", "about_url", "created_at", "sent_at", "status", "attempts",
-            "last_error",
-        ]  # fmt: skip
-        read_only_fields = fields
 
 
 class ChatChannelSerializer(serializers.ModelSerializer):

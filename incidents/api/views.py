@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,17 +11,17 @@ from rest_framework.views import APIView
 from incidents.automatic import alerts_record
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
-from incidents.services import communication_log, incident_open, incident_step
-from oncall.models import Notification, TeamMember
-from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, acting_member, is_manager
+from oncall.models import TeamMember
+from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, acting_member
 
+from ..communications import communication_log
+from ..services import incident_open, incident_step
 from .serializers import (
     AlertmanagerWebhookSerializer,
     ChatChannelSerializer,
     CommunicationSerializer,
     IncidentSerializer,
     IncidentStepSerializer,
-    NotificationSerializer,
 )
 
 
@@ -96,26 +96,6 @@ class CommunicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, views
     def perform_create(self, serializer):
         communication = communication_log(**serializer.validated_data, sent_by=acting_member(self.request.user))
         serializer.instance = self.get_queryset().get(pk=communication.pk)
-
-
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Every email the portal sent, newest first. Managers and staff see all; a member sees their own."""
-
-    queryset = Notification.objects.all()
-    serializer_class = NotificationSerializer
-    filterset_fields = ["kind", "status"]
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        user = self.request.user
-        if is_manager(user):
-            return queryset
-        member = acting_member(user)
-        if member is None:
-            return queryset.none()
-        # Messages recorded before the address was linked to a member still belong to whoever has it now.
-        mine = Q(member=member) | Q(recipient__iexact=member.email) if member.email else Q(member=member)
-        return queryset.filter(mine)
 
 
 class ChatChannelViewSet(viewsets.ModelViewSet):

@@ -2,7 +2,7 @@
 
 import datetime
 import django.db.models.deletion
-import incidents.models.reports
+import pipelines.models
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 ('deadline_timezone', models.CharField(default='UTC', max_length=64)),
                 ('delay_threshold', models.DurationField(default=datetime.timedelta(seconds=3600), help_text='Delays longer than this are communicated to all stakeholders.')),
                 ('bad_records_pct', models.DecimalField(decimal_places=3, default=Decimal('0.1'), help_text='Most records dropped or invalid per run (%).', max_digits=6)),
-                ('critical_fields', models.JSONField(default=incidents.models.reports.default_critical_fields)),
+                ('critical_fields', models.JSONField(default=pipelines.models.default_critical_fields)),
                 ('acknowledge_minutes', models.PositiveSmallIntegerField(default=15, help_text='Critical incidents acknowledged within this many business minutes.')),
                 ('resolution', models.DurationField(default=datetime.timedelta(seconds=10800), help_text='Workaround or fix within this long of detection (wall time).')),
                 ('business_opens', models.TimeField(default=datetime.time(9, 0))),

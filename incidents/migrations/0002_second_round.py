@@ -3,7 +3,7 @@
 import datetime
 import django.core.validators
 import django.db.models.deletion
-import incidents.models.reports
+import pipelines.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('deadline_timezone', models.CharField(default='UTC', max_length=64)),
                 ('delay_threshold', models.DurationField(default=datetime.timedelta(seconds=3600), help_text='Delays longer than this are communicated to all stakeholders (at most 7 days).', validators=[django.core.validators.MinValueValidator(datetime.timedelta(0)), django.core.validators.MaxValueValidator(datetime.timedelta(days=7))])),
                 ('bad_records_pct', models.DecimalField(decimal_places=3, default=Decimal('0.1'), help_text='Most records dropped or invalid per run (%).', max_digits=6)),
-                ('critical_fields', models.JSONField(default=incidents.models.reports.default_critical_fields)),
+                ('critical_fields', models.JSONField(default=pipelines.models.default_critical_fields)),
                 ('acknowledge_minutes', models.PositiveSmallIntegerField(default=15, help_text='Critical incidents acknowledged within this many business minutes (at most 2400).', validators=[django.core.validators.MaxValueValidator(2400)])),
                 ('resolution', models.DurationField(default=datetime.timedelta(seconds=10800), help_text='Workaround or fix within this long of detection, wall time (at most 30 days).', validators=[django.core.validators.MinValueValidator(datetime.timedelta(0)), django.core.validators.MaxValueValidator(datetime.timedelta(days=30))])),
                 ('business_opens', models.TimeField(default=datetime.time(9, 0))),

@@ -1,6 +1,5 @@
 from .channels import ChatChannel
 from .incidents import AcknowledgeLinkUse, Communication, Incident, IncidentNote, IncidentSignal
-from .reports import SlaEscalation, SlaPolicy, SlaReport, SlaReview
 
 __all__ = [
     "AcknowledgeLinkUse",
@@ -9,8 +8,4 @@ __all__ = [
     "Incident",
     "IncidentNote",
     "IncidentSignal",
-    "SlaEscalation",
-    "SlaPolicy",
-    "SlaReport",
-    "SlaReview",
 ]

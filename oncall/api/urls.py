@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .history import ChangeViewSet
+from .notifications import NotificationViewSet
 from .views import (
     HolidayTradeViewSet,
     HolidayViewSet,
@@ -18,5 +19,6 @@ router.register("oncall/now", OnCallNowViewSet, basename="oncall-now")
 router.register("holidays", HolidayViewSet, basename="holiday")
 router.register("trades", HolidayTradeViewSet, basename="trade")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "oncall",
     "pipelines",
     "incidents",
+    "sla",
     "portal",
 ]
 
@@ -285,7 +286,7 @@ CELERY_BEAT_SCHEDULE = {
     # Missed deliveries, overdue runs, unacknowledged escalations and delay notices (`manage.py watch`).
     "incidents-watch": {"task": "incidents.tasks.watch", "schedule": 60.0},
     "incidents-delay-contacts": {"task": "incidents.tasks.notify_delay_contacts", "schedule": crontab(minute=20)},
-    "incidents-sla-nightly": {"task": "incidents.tasks.compute_sla_nightly", "schedule": crontab(hour=2, minute=30)},
+    "sla-nightly": {"task": "sla.tasks.compute_sla_nightly", "schedule": crontab(hour=2, minute=30)},
     "oncall-requeue-notifications": {"task": "oncall.tasks.requeue_pending_notifications", "schedule": 60.0},
     "oncall-shift-reminders": {"task": "oncall.tasks.send_shift_reminders", "schedule": crontab(minute=5)},
     "oncall-expire-trades": {"task": "oncall.tasks.expire_holiday_trades", "schedule": crontab(minute="*/15")},

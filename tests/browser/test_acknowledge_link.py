@@ -11,7 +11,6 @@ from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from oncall.models import Notification
 from pipelines.services import run_upsert
-from tests.incidents.conftest import on_call_team  # noqa: F401 (a fixture)
 from tests.pipelines.factories import PipelineFactory
 
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from incidents.choices import IncidentStatus, Severity
+from incidents.communications import communication_log
 from incidents.models import Communication, Incident
-from incidents.services import communication_log, incident_deadlines, incident_note_add, incident_step
+from incidents.services import incident_deadlines, incident_note_add, incident_step
 from oncall import notifications
 from oncall.models import Notification
 from tests.incidents.factories import IncidentFactory

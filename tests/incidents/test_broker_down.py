@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from incidents.choices import Severity
 from incidents.models import Incident
-from incidents.sla_views import add_months, this_month
 from oncall.choices import NotificationStatus
 from oncall.models import Notification
 from oncall.notifications import notifications_requeue
+from sla.views import add_months, this_month
 
 # The views' on-commit callbacks run inside the request, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)

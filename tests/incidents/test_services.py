@@ -5,11 +5,11 @@ from django.core import mail
 
 from incidents.choices import IncidentStatus
 from incidents.exceptions import IncidentStepError
-from incidents.models import Incident, SlaPolicy
+from incidents.models import Incident
 from incidents.services import incident_deadlines, incident_open, incident_step, incidents_escalate_silence
 from oncall.models import Notification, Rotation, RotationMembership
 from oncall.services import rotation_generate
-from pipelines.models import Pipeline
+from pipelines.models import Pipeline, SlaPolicy
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory
 from tests.pipelines.factories import PipelineFactory

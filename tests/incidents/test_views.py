@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.choices import IncidentStatus, Severity
+from incidents.communications import communication_log
 from incidents.models import Communication, Incident
-from incidents.services import communication_log, incident_deadlines, incident_note_add, incident_step
+from incidents.services import incident_deadlines, incident_note_add, incident_step
 from incidents.views import Clock
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory, UserFactory

@@ -1,8 +1,7 @@
 """What an imported plan leaves in the portal, as plain values that compare exactly (no ids, no dates)."""
 
-from incidents.models import SlaPolicy
 from oncall.models import Rotation, TeamMember
-from pipelines.models import Pipeline
+from pipelines.models import Pipeline, SlaPolicy
 
 
 def portal_dump() -> dict:

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Incident, SlaPolicy
-from pipelines.models import Pipeline
+from incidents.models import Incident
+from pipelines.models import Pipeline, SlaPolicy
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from incidents.models import SlaPolicy, SlaReview
-from incidents.services import sla_month_compute
 from oncall.choices import TradeStatus
 from oncall.history import change_source, history_of
 from oncall.models import CustomHoliday, HolidayTrade, Rotation
 from oncall.services import members_deactivate_departed
 from oncall.tasks import expire_holiday_trades
-from pipelines.models import Contact, DelayRule, DownstreamTeam, Pipeline
+from pipelines.models import Contact, DelayRule, DownstreamTeam, Pipeline, SlaPolicy
+from sla.models import SlaReview
+from sla.services import sla_month_compute
 from tests.conftest import NOW, SEED_PLAN
 from tests.oncall.factories import RotationMembershipFactory, ShiftFactory, TeamMemberFactory
 from tests.pipelines.factories import PipelineFactory

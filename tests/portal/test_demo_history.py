@@ -3,8 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from incidents.models import Incident, SlaReport
+from incidents.models import Incident
 from pipelines.models import Run
+from sla.models import SlaReport
 
 pytestmark = pytest.mark.django_db
 

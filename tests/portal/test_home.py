@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents.services import delivery_board
+from incidents.board import delivery_board
 from pipelines.models import Run
 from tests.incidents.factories import IncidentFactory
 from tests.pipelines.factories import PipelineFactory

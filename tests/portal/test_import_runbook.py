@@ -242,8 +242,8 @@ def test_seed_stores_the_on_call_rules_and_the_sla_policy(imported_seed):
     from datetime import time, timedelta
     from decimal import Decimal
 
-    from incidents.models import SlaPolicy
     from oncall.models import Rotation
+    from pipelines.models import SlaPolicy
 
     rotation = Rotation.objects.get()
     assert (rotation.block_days, rotation.handoff_time, rotation.window_years) == (7, time(0, 0), 4)
@@ -261,7 +261,7 @@ def test_seed_stores_the_on_call_rules_and_the_sla_policy(imported_seed):
 def test_edited_sla_figures_update_the_policy_in_place(imported_seed, seed_plan_text, tmp_path):
     from decimal import Decimal
 
-    from incidents.models import SlaPolicy
+    from pipelines.models import SlaPolicy
 
     edited = seed_plan_text.replace("**99.5% of scheduled runs per month**", "**99.9% of scheduled runs per month**")
     assert edited != seed_plan_text
@@ -294,7 +294,7 @@ def test_import_lists_what_it_skipped(db, seed_plan_text, tmp_path):
 
 
 def test_deadline_time_zone_is_stored(db, seed_plan_text, tmp_path):
-    from incidents.models import SlaPolicy
+    from pipelines.models import SlaPolicy
 
     run_import(write_plan(tmp_path, seed_plan_text.replace("**8:00 AM UTC**", "**8:00 AM America/Los_Angeles**")))
     assert SlaPolicy.objects.get().deadline_timezone == "America/Los_Angeles"

@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from incidents.communications import communication_log
 from incidents.models import Communication, Incident, IncidentNote
-from incidents.services import communication_log, incident_note_add
+from incidents.services import incident_note_add
 from oncall.choices import TradeStatus
 from oncall.models import HolidayRecord, HolidayTrade, Notification, Rotation, RotationMembership, Shift
 from oncall.services import (

@@ -8,9 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from incidents.models import SlaPolicy
 from oncall.models import Rotation, TeamMember
-from pipelines.models import DelayRule, Pipeline, PlanImport
+from pipelines.models import DelayRule, Pipeline, PlanImport, SlaPolicy
 from pipelines.plan_parser import parse_plan
 from tests.conftest import SEED_PLAN
 from tests.portal.plan_dump import portal_dump
@@ -59,9 +58,9 @@ def test_export_after_portal_edits_round_trips(imported_seed, tmp_path: Path):
 
 
 def _empty_the_portal():
-    from incidents.models import SlaPolicy as Policy
     from oncall.models import Rotation
     from pipelines.models import Contact, DownstreamTeam, Ownership
+    from pipelines.models import SlaPolicy as Policy
 
     for model in (PlanImport, DelayRule, Ownership, Contact):
         model.objects.all().delete()

@@ -7,10 +7,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Incident, SlaReport
+from incidents.models import Incident
 from oncall.models import Rotation, Shift, TeamMember
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
+from sla.models import SlaReport
 
 pytestmark = pytest.mark.django_db
 

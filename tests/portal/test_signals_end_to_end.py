@@ -11,7 +11,6 @@ from incidents.models import ChatChannel, Incident
 from oncall.choices import NotificationStatus
 from oncall.models import ChatMessage, Notification
 from tests.chat_receiver import chat_receiver
-from tests.incidents.conftest import on_call_team  # noqa: F401 (a fixture)
 from tests.pipelines.factories import PipelineFactory
 from tests.portal.test_celery_worker import wait_for, worker  # noqa: F401 (the worker fixture)
 

@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Incident
-from incidents.services import incident_open, incident_step, sla_month_compute
-from incidents.sla import scheduled_occurrences
+from incidents.services import incident_open, incident_step
 from pipelines.models import Pipeline, Run
+from sla.rules import scheduled_occurrences
+from sla.services import sla_month_compute
 
 DEMO_PREFIX = "demo-"
 

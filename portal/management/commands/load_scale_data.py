@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incidents.services import sla_month_compute
 from oncall.models import TeamMember
 from oncall.months import add_months
 from pipelines.models import Pipeline
 from portal.scale_estate import EstateSize, estate_build
+from sla.services import sla_month_compute
 
 
 class Command(BaseCommand):

@@ -9,13 +9,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from incidents.models import SlaReport, SlaReview
-from incidents.services import sla_month_compute
-from incidents.sla_views import add_months, incident_url, this_month
-from incidents.tasks import compute_sla_month
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
 from portal.celery import app as celery_app
+from sla.models import SlaReport, SlaReview
+from sla.services import sla_month_compute
+from sla.tasks import compute_sla_month
+from sla.views import add_months, incident_url, this_month
 from tests.incidents.factories import IncidentFactory
 from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
 

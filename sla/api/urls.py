@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .sla_views import SlaEscalationListView, SlaPolicyView, SlaReportListView
+from .views import SlaEscalationListView, SlaPolicyView, SlaReportListView
 
 urlpatterns = [
     path("sla/", SlaReportListView.as_view(), name="sla-list"),

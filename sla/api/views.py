@@ -4,9 +4,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 
 from incidents.filtersets import MONTH_SCHEMA
-from incidents.models import SlaEscalation, SlaPolicy, SlaReport
+from pipelines.models import SlaPolicy
 
-from .sla_serializers import SlaEscalationSerializer, SlaMonthQuerySerializer, SlaPolicySerializer, SlaReportSerializer
+from ..models import SlaEscalation, SlaReport
+from .serializers import SlaEscalationSerializer, SlaMonthQuerySerializer, SlaPolicySerializer, SlaReportSerializer
 
 MONTH_PARAMETER = OpenApiParameter("month", MONTH_SCHEMA, description="A calendar month, YYYY-MM.")
 

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents.sla import (
+from oncall.business_hours import BusinessHours
+from sla.rules import (
     FailedOccurrence,
     IncidentFact,
     LateDay,
@@ -37,7 +38,6 @@ from incidents.sla import (
     scheduled_occurrences,
     timeliness,
 )
-from oncall.business_hours import BusinessHours
 
 DAILY = "0 6 * * *"
 HOURLY = "0 * * * *"

@@ -4,13 +4,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incidents import sla
-from incidents.services import sla_month_compute
+from ... import rules
+from ...services import sla_month_compute
 
 
 def parse_month(value: str) -> date:
     try:
-        return sla.parse_month(value)
+        return rules.parse_month(value)
     except ValueError as error:
         raise CommandError(f"{error}.") from error
 

@@ -5,9 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.filtersets import MONTH_SCHEMA
-from incidents.models import SlaEscalation, SlaPolicy, SlaReport
-from incidents.services import SLA_FIGURES, sla_policy_update
-from incidents.sla import parse_month
+from pipelines.models import SlaPolicy
+
+from ..models import SlaEscalation, SlaReport
+from ..rules import parse_month
+from ..services import SLA_FIGURES, sla_policy_update
 
 
 @extend_schema_field(MONTH_SCHEMA)

@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core import mail
 
-from incidents.models import Communication, SlaEscalation, SlaPolicy, SlaReport
-from incidents.services import delay_notices_send, sla_month_compute, sla_month_sign_off
-from pipelines.models import Run
+from incidents.communications import delay_notices_send
+from incidents.models import Communication
+from pipelines.models import Run, SlaPolicy
+from sla.models import SlaEscalation, SlaReport
+from sla.services import sla_month_compute, sla_month_sign_off
 from tests.oncall.factories import TeamMemberFactory
 from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
 

@@ -24,14 +24,16 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from incidents.models import Incident
 from oncall.history import history_of
 from oncall.months import add_months, first_of_month
 from oncall.permissions import is_manager
 from oncall.queueing import task_enqueue
+from pipelines.models import SlaPolicy
 
-from .models import Incident, SlaEscalation, SlaPolicy, SlaReport, SlaReview
+from .models import SlaEscalation, SlaReport, SlaReview
+from .rules import parse_month
 from .services import SLA_FIGURES, sla_month_sign_off
-from .sla import parse_month
 from .tasks import compute_sla_month
 
 TREND_MONTHS = 12

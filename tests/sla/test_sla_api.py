@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents.models import SlaPolicy
-from incidents.services import sla_month_compute
-from tests.incidents.test_sla_views import AFTER_NOVEMBER, NOVEMBER, make_november
+from pipelines.models import SlaPolicy
+from sla.services import sla_month_compute
 from tests.pipelines.factories import PipelineFactory
+from tests.sla.test_sla_views import AFTER_NOVEMBER, NOVEMBER, make_november
 
 pytestmark = pytest.mark.django_db
 

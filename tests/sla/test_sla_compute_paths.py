@@ -14,16 +14,11 @@ from decimal import Decimal
 import pytest
 from django.db.models.functions import Coalesce
 
-from incidents import sla
-from incidents.models import SlaPolicy, SlaReport
-from incidents.services import (
-    SLA_FIGURES,
-    as_json,
-    business_hours_for,
-    policy_values,
-    sla_month_compute,
-)
-from pipelines.models import Pipeline, Run
+from incidents.services import business_hours_for
+from pipelines.models import Pipeline, Run, SlaPolicy
+from sla import rules as sla
+from sla.models import SlaReport
+from sla.services import SLA_FIGURES, as_json, policy_values, sla_month_compute
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sla_views as views
+from . import views
 
 # Months are plain strings here (checked by the views: a malformed one is a 404) so every route
 # stays a simple `<str:…>` pattern; reverse them with `month_key(date)`, e.g. "2026-11".

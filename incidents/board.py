@@ -1,0 +1,50 @@
+"""Today's 08:00 board: each pipeline's delivery against the deadline."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from pipelines import deliveries
+from pipelines.models import Pipeline, SlaPolicy
+
+from .models import Incident
+from .services import business_hours_for
+
+# --- today's 08:00 board -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    pipeline: Pipeline
+    state: str  # "on time" | "late" | "missing" | "waiting"
+    delivered_at: datetime | None
+    has_runs: bool = True  # False: "no runs received" yet, reported here rather than paged daily
+    automatic_incident_id: int | None = None  # the open incident the portal opened for it
+
+
+def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
+    """Each pipeline's delivery today against the deadline: (deadline, business day?, rows).
+
+    A day's delivery is the earliest data_available_at (else finished_at) of a successful run
+    scheduled on that UTC date, as in the SLA's timeliness rule.
+    """
+    now = now or timezone.now()
+    policy = SlaPolicy.current()
+    today = now.astimezone(UTC).date()
+    deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
+    business_day = business_hours_for(policy, now).is_business_day(today)
+    delivered = deliveries.deliveries_on(today, now=now)
+    with_runs = deliveries.pipelines_with_runs()
+    automatic = dict(
+        Incident.objects.unresolved().filter(automatic=True, pipeline__isnull=False).values_list("pipeline_id", "pk")
+    )
+    rows = []
+    for pipeline in Pipeline.objects.with_runbook_relations():
+        at = delivered.get(pipeline.pk)
+        if at is not None:
+            state = "on time" if at <= deadline else "late"
+        else:
+            state = "missing" if now > deadline else "waiting"
+        rows.append(BoardRow(pipeline, state, at, pipeline.pk in with_runs, automatic.get(pipeline.pk)))
+    return deadline, business_day, rows
