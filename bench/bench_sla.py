@@ -120,7 +120,7 @@ def main() -> int:
         sla_month_compute(month=MONTH)
         small = dashboard_queries(client)
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE pipelines_run, pipelines_pipeline, incidents_slareport CASCADE")
+            cursor.execute("TRUNCATE pipelines_run, pipelines_pipeline, sla_slareport CASCADE")
         load_rows(PIPELINES)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, DecimalField, F, Min, Q
+from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
 from pipelines.choices import RunStatus
@@ -19,7 +18,7 @@ from . import rules
 class RunFacts:
     """What the SLA rules read of one pipeline's runs in a month (see `rules.compute_month_from_facts`)."""
 
-    succeeded: set[datetime] = field(default_factory=set)
+    succeeded: frozenset[datetime] = frozenset()
     attempts: dict[datetime, list[tuple[int, str]]] = field(default_factory=dict)
     unmatched: list[rules.RunRef] = field(default_factory=list)
     earliest: dict[date, datetime] = field(default_factory=dict)
@@ -28,9 +27,9 @@ class RunFacts:
 
 
 def run_facts(
-    pipelines: list[Pipeline], start: datetime, end: datetime, policy: rules.SlaPolicy
+    pipelines: list[Pipeline], start: datetime, end: datetime, policy: rules.SlaPolicy, now: datetime
 ) -> dict[int, RunFacts]:
-    """Each pipeline's run facts for [start, end), with the database doing the per-run work.
+    """Each pipeline's run facts for [start, end) as of `now`, with the database doing the per-run work.
 
     A month of hourly runs for a thousand pipelines is 720,000 rows; bringing them all over costs
     far more than the rules themselves, so only aggregates and the few runs named in details come back.
@@ -39,90 +38,64 @@ def run_facts(
     by_schedule: defaultdict[str, list[int]] = defaultdict(list)
     for pipeline in pipelines:
         by_schedule[pipeline.schedule].append(pipeline.pk)
-    occurrences = {cron: rules.scheduled_occurrences(cron, start, end) for cron in by_schedule}
-    if connection.vendor == "postgresql":
-        _availability_facts_postgresql(facts, by_schedule, occurrences, start, end)
-    else:
-        _availability_facts_from_rows(facts, by_schedule, occurrences, start, end)
+    for cron, pks in by_schedule.items():
+        _availability_facts(facts, pks, rules.scheduled_occurrences(cron, start, end), start, end, now)
     _delivery_and_quality_facts(facts, start, end, policy)
     return facts
 
 
-def _availability_facts_postgresql(
+def _availability_facts(
     facts: defaultdict[int, RunFacts],
-    by_schedule: dict[str, list[int]],
-    occurrences: dict[str, list[datetime]],
+    pks: list[int],
+    occurrences: list[datetime],
     start: datetime,
     end: datetime,
+    now: datetime,
 ) -> None:
-    """Succeeded occurrences as arrays of integers, then only the failed attempts and unmatched runs."""
-    schedule_of = {pk: cron for cron, pks in by_schedule.items() for pk in pks}
-    # Epoch microseconds are exact for timestamptz and parse far faster than timestamps.
-    by_micros = {cron: {_epoch_micros(moment): moment for moment in moments} for cron, moments in occurrences.items()}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT pipeline_id,
-                   array_agg((extract(epoch FROM scheduled_for) * 1000000)::bigint)
-                       FILTER (WHERE status = %s)
-            FROM {Run._meta.db_table}
-            WHERE scheduled_for >= %s AND scheduled_for < %s
-            GROUP BY pipeline_id
-            """,
-            [RunStatus.SUCCESS, start, end],
-        )
-        for pipeline_id, micros in cursor.fetchall():
-            moments = by_micros.get(schedule_of.get(pipeline_id))
-            if moments is None or not micros:
-                continue
-            facts[pipeline_id].succeeded = {moments[m] for m in micros if m in moments}
-        # Runs named in the details: unmatched ones, by schedule (few; NOT = ANY is a hash probe).
-        for cron, pks in by_schedule.items():
-            cursor.execute(
-                f"""
-                SELECT pipeline_id, id, external_id, scheduled_for
-                FROM {Run._meta.db_table}
-                WHERE scheduled_for >= %s AND scheduled_for < %s
-                  AND pipeline_id = ANY(%s) AND NOT (scheduled_for = ANY(%s))
-                """,
-                [start, end, pks, occurrences[cron]],
-            )
-            for pipeline_id, run_id, external_id, scheduled_for in cursor.fetchall():
-                facts[pipeline_id].unmatched.append(rules.RunRef(run_id, external_id, scheduled_for))
-    # An occurrence without a success has only failed or running attempts, so those are all it
-    # can list; the ordering is the model's, as the full run list had.
-    attempts = (
-        Run.objects.in_window(start, end)
-        .exclude(status=RunStatus.SUCCESS)
-        .values_list("pipeline_id", "scheduled_for", "id", "status")
+    """For pipelines sharing one schedule: the due occurrences that succeeded, the attempts of those that
+    did not, and the runs at no occurrence.
+
+    Most due occurrences succeed, so the database names the exceptions: failed or running attempts with
+    no successful retry, and (only for pipelines that ran at fewer due times than are due) the times
+    with no run at all. Every other due occurrence succeeded.
+    """
+    runs = Run.objects.in_window(start, end).filter(pipeline_id__in=pks)
+    unmatched = runs.exclude(scheduled_for__in=occurrences).order_by()
+    for pipeline_id, run_id, external_id, scheduled_for in unmatched.values_list(
+        "pipeline_id", "id", "external_id", "scheduled_for"
+    ):
+        facts[pipeline_id].unmatched.append(rules.RunRef(run_id, external_id, scheduled_for))
+    due = [moment for moment in occurrences if moment < now]
+    if not due:
+        return
+    at_due = runs.filter(scheduled_for__in=due)
+    unsucceeded: defaultdict[int, set[datetime]] = defaultdict(set)
+    retried = Run.objects.filter(
+        pipeline_id=OuterRef("pipeline_id"), scheduled_for=OuterRef("scheduled_for"), status=RunStatus.SUCCESS
     )
-    for pipeline_id, scheduled_for, run_id, status in attempts:
+    # In the model's order, as the run list shows them.
+    attempts = at_due.exclude(status=RunStatus.SUCCESS).exclude(Exists(retried))
+    for pipeline_id, scheduled_for, run_id, status in attempts.values_list(
+        "pipeline_id", "scheduled_for", "id", "status"
+    ):
         facts[pipeline_id].attempts.setdefault(scheduled_for, []).append((run_id, status))
-
-
-def _epoch_micros(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _availability_facts_from_rows(
-    facts: defaultdict[int, RunFacts],
-    by_schedule: dict[str, list[int]],
-    occurrences: dict[str, list[datetime]],
-    start: datetime,
-    end: datetime,
-) -> None:
-    """The plain way, for databases without array aggregates (the small embedded SQLite)."""
-    month_times = {pk: frozenset(occurrences[cron]) for cron, pks in by_schedule.items() for pk in pks}
-    rows = Run.objects.in_window(start, end).values_list("pipeline_id", "id", "external_id", "scheduled_for", "status")
-    for pipeline_id, run_id, external_id, scheduled_for, status in rows.iterator(chunk_size=20000):
-        pipeline_facts = facts[pipeline_id]
-        if scheduled_for not in month_times.get(pipeline_id, ()):
-            pipeline_facts.unmatched.append(rules.RunRef(run_id, external_id, scheduled_for))
-        elif status == RunStatus.SUCCESS:
-            pipeline_facts.succeeded.add(scheduled_for)
-        else:
-            pipeline_facts.attempts.setdefault(scheduled_for, []).append((run_id, status))
+        unsucceeded[pipeline_id].add(scheduled_for)
+    times_run = dict(
+        at_due.order_by()
+        .values("pipeline_id")
+        .annotate(n=Count("scheduled_for", distinct=True))
+        .values_list("pipeline_id", "n")
+    )
+    with_gaps = [pk for pk in pks if times_run.get(pk, 0) < len(due)]
+    ran: defaultdict[int, set[datetime]] = defaultdict(set)
+    for pipeline_id, scheduled_for in (
+        at_due.filter(pipeline_id__in=with_gaps).order_by().values_list("pipeline_id", "scheduled_for").distinct()
+    ):
+        ran[pipeline_id].add(scheduled_for)
+    due_times = frozenset(due)
+    for pk in pks:
+        succeeded = due_times - unsucceeded[pk]
+        facts[pk].succeeded = succeeded & ran[pk] if pk in with_gaps else succeeded
 
 
 def _delivery_and_quality_facts(

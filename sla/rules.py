@@ -1,8 +1,10 @@
 """The monthly SLA review as plain functions over plain values.
 
-No Django and no ORM here: the incidents app turns a pipeline's runs, its critical incidents
-and the delay notices sent for it into `RunFact`/`IncidentFact` values and dates, calls
-`compute_month` once per pipeline and month, and serves the `MonthlySla` that comes back.
+No Django and no ORM here: `sla.facts` has the database aggregate a month's runs into what
+these rules read (succeeded occurrences, failed attempts, each day's delivery, the runs that may
+breach quality), `sla.services` adds the critical incidents and the delay notices sent, calls
+`compute_month_from_facts` once per pipeline and month, and stores the `MonthlySla` that comes
+back. (`tests/sla/oracle.py` feeds the same rules from every run, to check the facts against.)
 
 Everything is measured over one calendar month in UTC, [first of the month 00:00, first of
 the next month 00:00), and everything takes `now` so the same call answers "month to date":
@@ -37,7 +39,6 @@ from croniter import croniter_range
 
 from oncall.business_hours import BusinessHours, add_business_minutes
 from oncall.years import FIRST_YEAR, LAST_YEAR
-from pipelines import deliveries
 
 RunStatus = Literal["success", "failed", "running"]
 FailureKind = Literal["failed", "running", "missing"]
@@ -320,45 +321,6 @@ def _occurrences(cron: str, start: datetime, end: datetime) -> tuple[datetime, .
 # --------------------------------------------------------------------------- availability
 
 
-def availability(
-    *,
-    occurrences: Sequence[datetime],
-    runs: Iterable[RunFact],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    policy: SlaPolicy,
-) -> Availability:
-    """Share of due occurrences with a successful run.
-
-    * An occurrence is due when it is before `now` (all of them, for a finished month).
-    * It succeeds if any run with that `scheduled_for` succeeded, so a failed attempt followed
-      by a successful retry is one success; no run at all is a failure.
-    * Runs scheduled in [start, end) that match no occurrence are listed as unmatched and
-      otherwise ignored; runs for occurrences not yet due are ignored.
-    * availability_pct = 100 x successful / scheduled, rounded down to 0.001 so the figure
-      shown never reads as meeting the target when the exact ratio does not (the target has at
-      most three decimals); with nothing scheduled it is 100.
-    * availability_ok compares the exact ratio: successful x 100 >= target x scheduled.
-    * error_budget = floor(scheduled x (100 - target) / 100) failures, in exact arithmetic;
-      error_budget_left = error_budget - failures, negative when overspent.
-    """
-    month_times = frozenset(occurrences)
-    succeeded: set[datetime] = set()
-    attempts: dict[datetime, list[tuple[int, RunStatus]]] = {}
-    unmatched: list[RunRef] = []
-    for run in runs:
-        if run.scheduled_for in month_times:
-            if run.status == SUCCESS:
-                succeeded.add(run.scheduled_for)
-            attempts.setdefault(run.scheduled_for, []).append((run.id, run.status))
-        elif start <= run.scheduled_for < end:
-            unmatched.append(RunRef(run.id, run.external_id, run.scheduled_for))
-    return availability_from_facts(
-        occurrences=occurrences, succeeded=succeeded, attempts=attempts, unmatched=unmatched, now=now, policy=policy
-    )
-
-
 def availability_from_facts(
     *,
     occurrences: Sequence[datetime],
@@ -429,61 +391,6 @@ def business_days(start: datetime, end: datetime, holidays: Collection[date]) ->
     return days
 
 
-def delivery_time(run: RunFact) -> datetime | None:
-    """When a run's data reached downstream (see `pipelines.deliveries.delivery_time`)."""
-    return deliveries.delivery_time(run.data_available_at, run.finished_at)
-
-
-def timeliness(
-    *,
-    runs: Iterable[RunFact],
-    start: datetime,
-    end: datetime,
-    holidays: Collection[date],
-    notice_days: Collection[date],
-    now: datetime,
-    policy: SlaPolicy,
-) -> Timeliness:
-    """Business days whose data came after the deadline.
-
-    * Business days are Mon-Fri in the month and not in `holidays`; days after `now`'s UTC
-      date are not evaluated yet, and `business_days` counts the evaluated ones.
-    * A day's delivery is the earliest delivery time of the successful runs whose
-      `scheduled_for` falls on that UTC date (runs with neither timestamp deliver nothing).
-    * Late: delivered after deadline (08:00:00 itself is on time), or nothing delivered and
-      `now` is past the deadline (before it, today is still pending).
-    * A notice is needed when the delay exceeds the threshold (exactly the threshold does
-      not), or when nothing is delivered and `now` is past deadline + threshold.
-    * A needed notice is uncommunicated unless the day is in `notice_days`.
-    * timeliness_ok: no late business day; uncommunicated delays are reported, not folded in.
-    """
-    return timeliness_from_deliveries(
-        earliest=earliest_deliveries(runs),
-        start=start,
-        end=end,
-        holidays=holidays,
-        notice_days=notice_days,
-        now=now,
-        policy=policy,
-    )
-
-
-def earliest_deliveries(runs: Iterable[RunFact]) -> dict[date, datetime]:
-    """Per UTC date of `scheduled_for`, the earliest delivery time of the successful runs."""
-    earliest: dict[date, datetime] = {}
-    for run in runs:
-        if run.status != SUCCESS:
-            continue
-        delivered = delivery_time(run)
-        if delivered is None:
-            continue
-        day = run.scheduled_for.astimezone(UTC).date()
-        known = earliest.get(day)
-        if known is None or delivered < known:
-            earliest[day] = delivered
-    return earliest
-
-
 def timeliness_from_deliveries(
     *,
     earliest: Mapping[date, datetime],
@@ -519,27 +426,6 @@ def timeliness_from_deliveries(
 
 
 # --------------------------------------------------------------------------- data quality
-
-
-def data_quality(*, runs: Iterable[RunFact], start: datetime, end: datetime, policy: SlaPolicy) -> Quality:
-    """Record counts of the month's successful runs.
-
-    * Checked: successful runs scheduled in [start, end) that report `records_total`
-      (retries included, matched to an occurrence or not). Failed and running runs are not
-      checked; successful runs without a total are unreported, which never passes.
-    * Breach: (dropped + invalid) x 100 > total x bad_records_pct (exactly the limit passes;
-      a total of 0 with no bad records passes), or critical_nulls > 0. Missing dropped,
-      invalid or null counts are read as 0.
-    * quality_ok: no breach and no unreported run.
-    """
-    runs = tuple(runs)
-    checked = sum(1 for run in runs if is_checked(run, start, end))
-    return quality_from_candidates(checked_runs=checked, candidates=runs, start=start, end=end, policy=policy)
-
-
-def is_checked(run: RunFact, start: datetime, end: datetime) -> bool:
-    """A successful run scheduled in [start, end) that reports its total."""
-    return run.status == SUCCESS and start <= run.scheduled_for < end and run.records_total is not None
 
 
 def quality_from_candidates(
@@ -626,39 +512,6 @@ def _missed(deadline: datetime, done_at: datetime | None, now: datetime) -> bool
 # --------------------------------------------------------------------------- the month
 
 
-def compute_month(
-    *,
-    year: int,
-    month: int,
-    cron: str,
-    runs: Sequence[RunFact],
-    incidents: Iterable[IncidentFact],
-    notice_days: Collection[date],
-    holidays: Collection[date],
-    business_hours: BusinessHours,
-    policy: SlaPolicy = DEFAULT_POLICY,
-    now: datetime,
-) -> MonthlySla:
-    """One pipeline's SLA for a calendar month (UTC), as of `now`.
-
-    compliant = availability_ok and timeliness_ok and quality_ok and response_ok.
-    `runs` is read several times, so pass a list or tuple rather than a one-shot iterator.
-    """
-    _require_aware("now", now)
-    start, end = month_bounds(year, month)
-    avail = availability(
-        occurrences=_occurrences(cron, start, end), runs=runs, start=start, end=end, now=now, policy=policy
-    )
-    timely = timeliness(
-        runs=runs, start=start, end=end, holidays=holidays, notice_days=notice_days, now=now, policy=policy
-    )
-    quality = data_quality(runs=runs, start=start, end=end, policy=policy)
-    response = incident_response(
-        incidents=incidents, start=start, end=end, business_hours=business_hours, now=now, policy=policy
-    )
-    return _month(avail, timely, quality, response)
-
-
 def compute_month_from_facts(
     *,
     year: int,
@@ -677,11 +530,11 @@ def compute_month_from_facts(
     policy: SlaPolicy = DEFAULT_POLICY,
     now: datetime,
 ) -> MonthlySla:
-    """`compute_month` from what the rules read of the runs instead of every run.
+    """One pipeline's SLA for a calendar month (UTC) as of `now`, from what the rules read of its runs.
 
     The run facts are those of `availability_from_facts` (succeeded, attempts, unmatched),
     `timeliness_from_deliveries` (earliest) and `quality_from_candidates` (checked_runs,
-    quality_candidates); fed the same runs' facts it returns exactly what `compute_month` does.
+    quality_candidates). compliant = availability_ok and timeliness_ok and quality_ok and response_ok.
     """
     _require_aware("now", now)
     start, end = month_bounds(year, month)
@@ -702,10 +555,10 @@ def compute_month_from_facts(
     response = incident_response(
         incidents=incidents, start=start, end=end, business_hours=business_hours, now=now, policy=policy
     )
-    return _month(avail, timely, quality, response)
+    return monthly_sla(avail, timely, quality, response)
 
 
-def _month(avail: Availability, timely: Timeliness, quality: Quality, response: Response) -> MonthlySla:
+def monthly_sla(avail: Availability, timely: Timeliness, quality: Quality, response: Response) -> MonthlySla:
     """The month from its four dimensions: compliant when all four are ok."""
     return MonthlySla(
         scheduled_runs=avail.scheduled_runs,

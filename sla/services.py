@@ -117,7 +117,7 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
     policy = policy_values(policy_row)
     hours = business_hours_for(policy_row, start, end)
     pipelines = list(Pipeline.objects.with_runbook_relations())
-    facts = run_facts(pipelines, start, end, policy)
+    facts = run_facts(pipelines, start, end, policy, now)
     incidents = defaultdict(list)
     for row in Incident.objects.detected_between(start, end).values(
         "pipeline_id", "id", "severity", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"

@@ -30,14 +30,11 @@ from sla.rules import (
     RunFact,
     RunRef,
     SlaPolicy,
-    availability,
-    compute_month,
-    data_quality,
     incident_response,
     month_bounds,
     scheduled_occurrences,
-    timeliness,
 )
+from tests.sla.oracle import availability, compute_month, data_quality, timeliness
 
 DAILY = "0 6 * * *"
 HOURLY = "0 * * * *"

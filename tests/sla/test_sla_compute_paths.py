@@ -4,7 +4,7 @@
 earliest delivery, checked-run counts, the runs that may breach quality) rather than every run.
 Random months with retries, missing, failed and running runs, unmatched runs, deliveries around
 the deadline and quality figures at the limit check that the figures and the lists behind them
-are exactly those of `sla.compute_month` over the full list of runs.
+are exactly those of the rules over the full list of runs (`tests/sla/oracle.py`).
 """
 
 import random
@@ -20,6 +20,7 @@ from sla import rules as sla
 from sla.models import SlaReport
 from sla.services import SLA_FIGURES, as_json, policy_values, sla_month_compute
 from tests.pipelines.factories import PipelineFactory
+from tests.sla import oracle
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def full_list_month(month: date, now: datetime, pipeline) -> sla.MonthlySla:
         sla.RunFact(run_id, external_id, scheduled, status, None, delivered, total, dropped, invalid, nulls)
         for run_id, external_id, scheduled, status, delivered, total, dropped, invalid, nulls in rows
     ]
-    return sla.compute_month(
+    return oracle.compute_month(
         year=month.year,
         month=month.month,
         cron=pipeline.schedule,
