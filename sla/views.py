@@ -6,9 +6,8 @@ whatever the number of pipelines.
 """
 
 import csv
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -29,14 +28,15 @@ from oncall.history import history_of
 from oncall.months import add_months, first_of_month
 from oncall.permissions import is_manager
 from oncall.queueing import task_enqueue
-from pipelines.models import SlaPolicy
 
-from .models import SlaEscalation, SlaReport, SlaReview
+from .dashboard import (
+    review_action_items,
+    sla_dashboard,
+)
+from .models import SlaReport, SlaReview
 from .rules import parse_month
 from .services import SLA_FIGURES, sla_month_sign_off
 from .tasks import compute_sla_month
-
-TREND_MONTHS = 12
 
 FIGURE_LABELS = {
     "scheduled_runs": "Scheduled runs due",
@@ -87,285 +87,6 @@ class MonthInUrl:
     def dispatch(self, request, *args, **kwargs):
         kwargs["month"] = self.kwargs["month"] = month_or_404(kwargs["month"])
         return super().dispatch(request, *args, **kwargs)
-
-
-def percent_text(value: Decimal) -> str:
-    """99.500 → "99.5", 100.000 → "100": the policy's numbers as people write them."""
-    return f"{value.normalize():f}"
-
-
-def duration_text(value: timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    if minutes % 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-
-
-def policy_summary(policy: SlaPolicy) -> str:
-    """The targets in one sentence, for the page the meeting prints."""
-    return (
-        f"availability ≥ {percent_text(policy.availability_target)} % of scheduled runs; "
-        f"data by {policy.deadline:%H:%M} UTC each business day, "
-        f"delays over {duration_text(policy.delay_threshold)} communicated; "
-        f"at most {percent_text(policy.bad_records_pct)} % bad records per run and no null critical fields; "
-        f"critical incidents acknowledged within {policy.acknowledge_minutes} business minutes "
-        f"and fixed within {duration_text(policy.resolution)}."
-    )
-
-
-def review_action_items(review: SlaReview | None) -> list[str]:
-    return [line.strip() for line in review.action_items.splitlines() if line.strip()] if review else []
-
-
-# --- trend charts --------------------------------------------------------------------------------
-
-SPARK_WIDTH = 132
-SPARK_HEIGHT = 30
-SPARK_PAD = 3
-
-BAR_SLOT = 52
-BAR_WIDTH = 30
-CHART_TOP = 18  # room for the "7/8" above each bar
-CHART_PLOT = 110
-CHART_HEIGHT = CHART_TOP + CHART_PLOT + 32  # and two lines of month labels below
-
-
-@dataclass(frozen=True)
-class SparkPoint:
-    x: float
-    y: float
-    month: date
-    pct: Decimal
-    ok: bool
-
-
-@dataclass(frozen=True)
-class Sparkline:
-    """A pipeline's availability over the trend months; a month without a report breaks the line."""
-
-    lines: tuple[str, ...]
-    dots: tuple[SparkPoint, ...]
-    target_y: float
-    label: str
-    width: int = SPARK_WIDTH
-    height: int = SPARK_HEIGHT
-
-
-def availability_sparkline(months: list[date], values: dict[date, tuple[Decimal, bool]], target: Decimal) -> Sparkline:
-    """Each sparkline has its own scale (from just below its lowest point, or the target, up to 100 %)
-    so a dip from 100 to 99 % shows; the dashed target line keeps the scales readable."""
-    reported = [(month, *values[month]) for month in months if month in values]
-    low = min([target, *(pct for _, pct, _ in reported)])
-    # Leave a margin below the lowest point so a dip never sits on the frame.
-    low = max(Decimal(0), low - max((Decimal(100) - low) / 5, Decimal("0.1")))
-    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(months) - 1, 1)
-
-    def y(pct: Decimal) -> float:
-        return round(SPARK_PAD + float((Decimal(100) - pct) / (Decimal(100) - low)) * (SPARK_HEIGHT - 2 * SPARK_PAD), 1)
-
-    segments: list[list[SparkPoint]] = [[]]
-    for index, month in enumerate(months):
-        if month not in values:
-            segments.append([])
-            continue
-        pct, ok = values[month]
-        segments[-1].append(SparkPoint(round(SPARK_PAD + index * step, 1), y(pct), month, pct, ok))
-    segments = [segment for segment in segments if segment]
-    last = segments[-1][-1] if segments else None
-    return Sparkline(
-        lines=tuple(" ".join(f"{p.x},{p.y}" for p in segment) for segment in segments if len(segment) > 1),
-        # Dots where a line alone would hide a point: lone months, misses and the latest month.
-        dots=tuple(p for segment in segments for p in segment if len(segment) == 1 or not p.ok or p is last),
-        target_y=y(target),
-        label=_sparkline_label(months, reported, target),
-    )
-
-
-def _sparkline_label(months: list[date], reported: list[tuple[date, Decimal, bool]], target: Decimal) -> str:
-    span = f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
-    if not reported:
-        return f"Availability {span}: no figures."
-    latest_month, latest_pct, _ = reported[-1]
-    low_month, low_pct, _ = min(reported, key=lambda item: item[1])
-    missed = [month for month, _, ok in reported if not ok]
-    return (
-        f"Availability {span}: {len(reported)} of {len(months)} months computed; "
-        f"latest {latest_pct} % ({latest_month:%b %Y}), lowest {low_pct} % ({low_month:%b %Y}); "
-        f"{len(missed)} month{'s' if len(missed) != 1 else ''} below the {percent_text(target)} % target"
-        + (f" ({', '.join(f'{month:%b %Y}' for month in missed)})." if missed else ".")
-    )
-
-
-@dataclass(frozen=True)
-class ComplianceBar:
-    month: date
-    compliant: int
-    total: int
-    x: int
-    total_y: float
-    total_height: float
-    compliant_y: float
-    compliant_height: float
-    show_year: bool
-
-    @property
-    def centre(self) -> int:
-        return self.x + BAR_WIDTH // 2
-
-    @property
-    def count_y(self) -> float:
-        return round(self.total_y - 4, 1)
-
-
-@dataclass(frozen=True)
-class ComplianceChart:
-    """Compliant pipelines per month: a pale bar for every pipeline computed, a dark one for the compliant."""
-
-    bars: tuple[ComplianceBar, ...]
-    label: str
-    bar_width: int = BAR_WIDTH
-    width: int = TREND_MONTHS * BAR_SLOT
-    height: int = CHART_HEIGHT
-    baseline: int = CHART_TOP + CHART_PLOT
-    label_y: int = CHART_TOP + CHART_PLOT + 14
-    year_y: int = CHART_TOP + CHART_PLOT + 28
-
-
-def compliance_chart(months: list[date], counts: dict[date, tuple[int, int]]) -> ComplianceChart:
-    """`counts` maps a month to (compliant, total); months not computed get no bar."""
-    scale = max((total for _, total in counts.values()), default=0) or 1
-    bars = []
-    baseline = CHART_TOP + CHART_PLOT
-    for index, month in enumerate(months):
-        compliant, total = counts.get(month, (0, 0))
-        total_height = round(CHART_PLOT * total / scale, 1)
-        compliant_height = round(CHART_PLOT * compliant / scale, 1)
-        bars.append(
-            ComplianceBar(
-                month=month,
-                compliant=compliant,
-                total=total,
-                x=index * BAR_SLOT + (BAR_SLOT - BAR_WIDTH) // 2,
-                total_y=baseline - total_height,
-                total_height=total_height,
-                compliant_y=baseline - compliant_height,
-                compliant_height=compliant_height,
-                show_year=index == 0 or month.month == 1,
-            )
-        )
-    parts = [f"{bar.month:%b %Y} {bar.compliant} of {bar.total}" for bar in bars if bar.total]
-    label = (
-        f"Compliant pipelines per month, {months[0]:%b %Y} to {months[-1]:%b %Y}: "
-        + ("; ".join(parts) if parts else "no month computed")
-        + (f"; {len(months) - len(parts)} months not computed." if len(parts) < len(months) else ".")
-    )
-    return ComplianceChart(bars=tuple(bars), label=label)
-
-
-# --- the dashboard -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DashboardRow:
-    report: SlaReport
-    trend: Sparkline
-    escalations: tuple[SlaEscalation, ...]
-
-    @property
-    def unreached(self) -> list[str]:
-        """Who should have been told of a breach but could not be, once per reason."""
-        dimensions: dict[str, list[str]] = defaultdict(list)
-        for escalation in self.escalations:
-            if escalation.missing:
-                dimensions[escalation.missing].append(escalation.get_dimension_display().lower())
-        return [f"{missing} ({', '.join(names)})" for missing, names in dimensions.items()]
-
-
-@dataclass(frozen=True)
-class SlaDashboard:
-    month: date
-    policy: SlaPolicy
-    rows: list[DashboardRow]
-    review: SlaReview | None
-    escalations: list[SlaEscalation]
-    compliance: ComplianceChart
-
-    @property
-    def compliant_count(self) -> int:
-        return sum(row.report.compliant for row in self.rows)
-
-    @property
-    def changed_count(self) -> int:
-        return sum(row.report.changed_since_review for row in self.rows)
-
-    @property
-    def final(self) -> bool:
-        return bool(self.rows) and all(row.report.final for row in self.rows)
-
-    @property
-    def computed_at(self) -> datetime | None:
-        return max((row.report.computed_at for row in self.rows), default=None)
-
-    @property
-    def breaches(self) -> dict[str, int]:
-        """Pipelines breaching each dimension."""
-        return {
-            name: sum(not getattr(row.report, f"{name}_ok") for row in self.rows)
-            for name in ("availability", "timeliness", "quality", "response")
-        }
-
-    @property
-    def action_items(self) -> list[str]:
-        return review_action_items(self.review)
-
-    @property
-    def targets(self) -> str:
-        return policy_summary(self.policy)
-
-    @property
-    def availability_target(self) -> str:
-        return percent_text(self.policy.availability_target)
-
-
-def sla_dashboard(month: date) -> SlaDashboard:
-    """The month's reports, 12-month history, escalations and review in a fixed number of queries."""
-    policy = SlaPolicy.current()
-    # The lists behind the figures can be long; the table needs only the figures.
-    reports = list(
-        SlaReport.objects.filter(month=month)
-        .select_related("pipeline")
-        .defer("details", "latest")
-        .order_by("pipeline__name")
-    )
-    months = [add_months(month, offset) for offset in range(1 - TREND_MONTHS, 1)]
-    history: dict[int, dict[date, tuple[Decimal, bool]]] = defaultdict(dict)
-    counts: dict[date, tuple[int, int]] = {}
-    for pipeline_id, when, pct, ok, compliant in SlaReport.objects.filter(
-        month__gte=months[0], month__lte=month
-    ).values_list("pipeline_id", "month", "availability_pct", "availability_ok", "compliant"):
-        history[pipeline_id][when] = (pct, ok)
-        done, total = counts.get(when, (0, 0))
-        counts[when] = (done + compliant, total + 1)
-    escalations = list(SlaEscalation.objects.filter(month=month).select_related("pipeline"))
-    by_pipeline: dict[int, list[SlaEscalation]] = defaultdict(list)
-    for escalation in escalations:
-        by_pipeline[escalation.pipeline_id].append(escalation)
-    rows = [
-        DashboardRow(
-            report=report,
-            trend=availability_sparkline(months, history[report.pipeline_id], policy.availability_target),
-            escalations=tuple(by_pipeline[report.pipeline_id]),
-        )
-        for report in reports
-    ]
-    return SlaDashboard(
-        month=month,
-        policy=policy,
-        rows=rows,
-        review=SlaReview.objects.select_related("reviewer").filter(month=month).first(),
-        escalations=escalations,
-        compliance=compliance_chart(months, counts),
-    )
 
 
 class SlaSignOffForm(forms.Form):
