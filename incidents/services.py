@@ -88,9 +88,10 @@ def incident_open(
         assignee=assignee or on_call_at(detected_at),
         automatic=automatic,
     )
-    # The table's constraints are about steps a new incident has not taken yet; checking them here
-    # would cost a query each on every page the portal opens. The database still enforces them.
-    incident.full_clean(validate_constraints=False)
+    # The table's constraints are about steps a new incident has not taken yet, and the pipeline and
+    # people arrive as rows already read: checking either here would cost a query each on every page
+    # the portal opens. The database still enforces them.
+    incident.full_clean(exclude=["pipeline", "opened_by", "assignee"], validate_constraints=False)
     incident.save()
     IncidentNote.objects.create(
         incident=incident, at=now, author=opened_by, text="Incident opened.", status_change=IncidentStatus.OPEN

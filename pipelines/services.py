@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
@@ -194,21 +194,32 @@ def _sync_delay_rules(pipeline: Pipeline, spec: PipelineSpec, summary: ImportSum
     return changed
 
 
+# Longer chains than this are a loop someone made in the admin; the walk stops there.
+MAX_DEPENDENCY_DEPTH = 100
+
+
 def downstream_pipelines(pipeline: Pipeline) -> list[Pipeline]:
-    """Every pipeline that depends on `pipeline`, directly or through others (breadth first)."""
-    edges: dict[int, list[int]] = {}
-    for upstream_id, downstream_id in Pipeline.depends_on.through.objects.values_list(
-        "to_pipeline_id", "from_pipeline_id"
-    ):
-        edges.setdefault(upstream_id, []).append(downstream_id)
-    seen, queue = {pipeline.pk}, [pipeline.pk]
-    order = []
-    while queue:
-        for downstream_id in edges.get(queue.pop(0), []):
-            if downstream_id not in seen:
-                seen.add(downstream_id)
-                order.append(downstream_id)
-                queue.append(downstream_id)
+    """Every pipeline that depends on `pipeline`, directly or through others: nearest first, then by id.
+
+    One recursive query walks the dependencies in the database, whatever their number; a cycle (which
+    the plan does not allow, but the admin might) ends where it meets the pipeline again.
+    """
+    edges = Pipeline.depends_on.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE downstream(id, depth) AS (
+                SELECT from_pipeline_id, 1 FROM {edges} WHERE to_pipeline_id = %s
+                UNION
+                SELECT e.from_pipeline_id, d.depth + 1
+                FROM {edges} e JOIN downstream d ON e.to_pipeline_id = d.id
+                WHERE d.depth < %s AND e.from_pipeline_id <> %s
+            )
+            SELECT id FROM downstream WHERE id <> %s GROUP BY id ORDER BY MIN(depth), id
+            """,
+            [pipeline.pk, MAX_DEPENDENCY_DEPTH, pipeline.pk, pipeline.pk],
+        )
+        order = [pk for (pk,) in cursor.fetchall()]
     by_id = Pipeline.objects.with_owners().in_bulk(order)
     return [by_id[pk] for pk in order]
 
