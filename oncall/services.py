@@ -20,6 +20,7 @@ from .exceptions import TradeError, TradeNeedsConfirmation
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .models.members import new_feed_token
 from .people import login_username
+from .plan_rules import OnCallRules
 from .queueing import task_enqueue
 
 
@@ -466,7 +467,7 @@ TEAM_ROTATION_KEY = "team"  # how the import finds that rotation again (Rotation
 
 
 @transaction.atomic
-def rotation_configure_from_plan(*, rules, members: list[TeamMember], summary: ImportSummary) -> Rotation:
+def rotation_configure_from_plan(*, rules: OnCallRules, members: list[TeamMember], summary: ImportSummary) -> Rotation:
     """Create the team rotation from the plan's on-call rules, or update its figures in place.
 
     The order is the plan's team order when the rotation is created; later, members new to the plan

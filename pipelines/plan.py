@@ -1,13 +1,16 @@
 """The maintenance plan as plain data: what `parse_plan` reads and the import services store.
 
 No ORM here: the parser turns a Markdown document into these values, and each app's
-services store its own part (members in `oncall`, pipelines in `pipelines`, the SLA
-policy in `incidents`).
+services store its own part (members and the rotation in `oncall`, pipelines in `pipelines`,
+the SLA policy in `sla`). The on-call rules' value type lives with the app that stores them
+(`oncall.plan_rules.OnCallRules`), since oncall cannot import this module.
 """
 
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
+
+from oncall.plan_rules import OnCallRules
 
 
 class PlanError(ValueError):
@@ -73,14 +76,6 @@ class PipelineSpec:
     delay_rules: tuple[DelayRuleSpec, ...] = ()
     schedule: str | None = None  # cron, when the plan states one ("**Schedule:** `0 6 * * *`")
     critical_fields: tuple[str, ...] | None = None  # when the plan states the pipeline's own
-
-
-@dataclass(frozen=True)
-class OnCallRules:
-    shift_hours: int = 24
-    shift_start: time = time(0, 0)
-    rotation_days: int = 7
-    holiday_window_years: int = 4
 
 
 @dataclass(frozen=True)
