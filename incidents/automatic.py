@@ -5,7 +5,7 @@ one automatic incident per pipeline, and the pipeline's recovery resolves it.
 """
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from django.core import signing
@@ -280,13 +280,6 @@ def incident_acknowledge_by_link(*, token: str, now: datetime | None = None) -> 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def pipelines_with_open_automatic_incident(pipeline_ids: Iterable[int] | None = None) -> set[int]:
-    incidents = Incident.objects.unresolved().filter(automatic=True)
-    if pipeline_ids is not None:
-        incidents = incidents.filter(pipeline_id__in=list(pipeline_ids))
-    return set(incidents.values_list("pipeline_id", flat=True))
 
 
 # --- monitoring alerts ----------------------------------------------------------------------------

@@ -7,10 +7,6 @@ from kombu.exceptions import OperationalError
 logger = logging.getLogger(__name__)
 
 
-class QueueUnavailable(Exception):
-    """The broker refused or could not be reached; the job was not queued."""
-
-
 def task_enqueue(task, *, args: tuple = (), task_id: str | None = None) -> bool:
     """Queue `task(*args)`; False (logged) when the broker cannot take it.
 

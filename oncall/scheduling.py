@@ -148,34 +148,6 @@ def holiday_dates(
     return dict(sorted(calendar.items()))
 
 
-# --------------------------------------------------------------------------- turnover
-
-
-def successor_order(order: list[int], leaver: int, successor: int | None) -> list[int]:
-    """The rotation after `leaver` leaves.
-
-    A successor takes the leaver's position, so nobody else's blocks move. With no
-    successor the leaver is removed and the blocks close over the gap.
-    """
-    if leaver not in order:
-        raise ValueError(f"member {leaver} is not in the rotation")
-    if successor is None:
-        return [member for member in order if member != leaver]
-    if successor in order:
-        raise ValueError(f"member {successor} is already in the rotation")
-    return [successor if member == leaver else member for member in order]
-
-
-def inherit_history(history: Iterable[HistoryEntry], leaver: int, successor: int | None) -> list[HistoryEntry]:
-    """The leaver's holiday history counts as the successor's (window rule and totals alike).
-
-    With no successor the history is returned unchanged: it belongs to nobody in the rotation.
-    """
-    if successor is None:
-        return list(history)
-    return [(day, name, successor if member == leaver else member) for day, name, member in history]
-
-
 # --------------------------------------------------------------------------- planning
 
 

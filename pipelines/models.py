@@ -56,10 +56,6 @@ class DownstreamTeam(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def has_lead(self) -> bool:
-        return bool(self.lead_email)
-
 
 class Pipeline(models.Model):
     """A data pipeline and its runbook: what it does, what goes wrong, what to do about it."""
