@@ -1,4 +1,4 @@
-"""The one notification service of the portal: every email goes through `notify`.
+"""The one notification service of the portal: every email goes through `notify_all` (or `notify`).
 
 A message is recorded as a `Notification` row in the caller's transaction and sent by a Celery task
 after the commit, so a rolled-back change tells nobody, and a retried event (same key) tells nobody
@@ -54,6 +54,18 @@ def absolute_url(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
+@dataclass(frozen=True)
+class Email:
+    """One email to record: `event` identifies what happened (e.g. `incident-12-opened`)."""
+
+    event: str
+    recipient: Recipient
+    subject: str
+    body: str
+    about: str = ""
+    about_url: str = ""
+
+
 def notify(
     *,
     event: str,
@@ -64,42 +76,40 @@ def notify(
     about: str = "",
     about_url: str = "",
 ) -> list[Notification]:
-    """Record one email per recipient for `event` and send them after the commit.
+    """Record one email per recipient for `event` and send them after the commit (see `notify_all`)."""
+    return notify_all(kind=kind, emails=(Email(event, r, subject, body, about, about_url) for r in recipients))
 
-    `event` identifies what happened (e.g. `incident-12-opened`); a recipient already told about
-    that event is skipped, so callers may run twice. A member who switched `kind` off is skipped too.
+
+def notify_all(*, kind: str, emails: Iterable[Email]) -> list[Notification]:
+    """Record each email of `kind` and send them after the commit, in three queries whatever their number.
+
+    A recipient already told about an event (same key, `event:email`) is skipped, so callers may run
+    twice; so is a member who switched `kind` off on /account/ (only optional kinds can be).
     """
-    created = []
-    for recipient in recipients:
+    rows: dict[str, Notification] = {}
+    for email in emails:
+        recipient = email.recipient
         if not recipient.email:
             continue
         if recipient.member is not None and not recipient.member.wants_email(kind):
-            continue  # switched off on /account/; only optional kinds can be
-        notification, was_created = Notification.objects.get_or_create(
-            key=f"{event}:{recipient.email}"[:255],
-            defaults={
-                "kind": kind,
-                "recipient": recipient.email,
-                "member": recipient.member,
-                "subject": subject[:255],
-                "body": body,
-                "about": about[:255],
-                "about_url": absolute_url(about_url) if about_url.startswith("/") else about_url,
-            },
+            continue
+        key = f"{email.event}:{recipient.email}"[:255]
+        rows.setdefault(
+            key,
+            Notification(
+                key=key,
+                kind=kind,
+                recipient=recipient.email,
+                member=recipient.member,
+                subject=email.subject[:255],
+                body=email.body,
+                about=email.about[:255],
+                about_url=absolute_url(email.about_url) if email.about_url.startswith("/") else email.about_url,
+            ),
         )
-        if was_created:
-            created.append(notification)
-    if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: _enqueue_sends(ids))
-    return created
-
-
-def _enqueue_sends(ids: list[int]) -> None:
-    """Hand the messages to the broker; any it cannot take stay pending for the sweeper."""
     from .tasks import send_notification
 
-    enqueue_each(send_notification, ids)
+    return outbox_record(Notification, rows, send_notification)
 
 
 def enqueue_each(task, ids: list[int]) -> None:
@@ -200,30 +210,10 @@ def notify_each(
     about: str = "",
     about_url: str = "",
 ) -> list[Notification]:
-    """`notify` with a body of its own for each recipient (e.g. a personal link), in three queries.
-
-    Same keys as `notify` (`event:email`), so a recipient already told about `event` is skipped.
-    """
-    rows: dict[str, Notification] = {}
-    for recipient, body in messages:
-        if recipient.email:
-            key = f"{event}:{recipient.email}"[:255]
-            rows.setdefault(
-                key,
-                Notification(
-                    key=key,
-                    kind=kind,
-                    recipient=recipient.email,
-                    member=recipient.member,
-                    subject=subject[:255],
-                    body=body,
-                    about=about[:255],
-                    about_url=absolute_url(about_url) if about_url.startswith("/") else about_url,
-                ),
-            )
-    from .tasks import send_notification
-
-    return outbox_record(Notification, rows, send_notification)
+    """`notify` with a body of its own for each recipient (e.g. a personal link)."""
+    return notify_all(
+        kind=kind, emails=(Email(event, recipient, subject, body, about, about_url) for recipient, body in messages)
+    )
 
 
 def outbox_record(model, rows: dict, task) -> list:
