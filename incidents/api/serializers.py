@@ -8,6 +8,7 @@ from incidents.choices import Channel
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
+from oncall.api.validation import ValidatedModelSerializer
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
@@ -126,7 +127,7 @@ class CommunicationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ChatChannelSerializer(serializers.ModelSerializer):
+class ChatChannelSerializer(ValidatedModelSerializer):
     """A chat channel pages are posted to; `pipeline` (a slug) narrows it to one pipeline's pages."""
 
     pipeline = serializers.SlugRelatedField(

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.filtersets import MONTH_SCHEMA
+from oncall.api.validation import ValidatedModelSerializer
 from pipelines.models import SlaPolicy
 
 from ..models import SlaEscalation, SlaReport
@@ -59,7 +60,7 @@ class SlaEscalationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(ValidatedModelSerializer):
     """The SLA's numbers; changing them affects the next computation, not the stored months."""
 
     critical_fields = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
