@@ -70,7 +70,6 @@ class RotationSerializer(ValidatedModelSerializer):
             "holiday_subdivision",
             "window_years",
         ]
-        extra_kwargs = {"block_days": {"min_value": 1}, "window_years": {"min_value": 1}}
 
     def to_representation(self, rotation: Rotation) -> dict:
         data = super().to_representation(rotation)

@@ -1,5 +1,4 @@
 from datetime import date
-from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -79,11 +78,6 @@ class SlaPolicySerializer(ValidatedModelSerializer):
             "business_opens",
             "business_closes",
         ]
-        # The database checks these too; here they come back as readable field errors.
-        extra_kwargs = {
-            "availability_target": {"min_value": Decimal(0), "max_value": Decimal(100)},
-            "bad_records_pct": {"min_value": Decimal(0), "max_value": Decimal(100)},
-        }
 
     def update(self, instance: SlaPolicy, validated_data: dict) -> SlaPolicy:
         return sla_policy_update(values=validated_data)

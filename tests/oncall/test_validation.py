@@ -1,5 +1,7 @@
 """The API's one validation path: the model's `full_clean()` on every write, Django's errors as 400s."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from rest_framework import generics, serializers
@@ -7,6 +9,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from oncall.api.validation import ValidatedModelSerializer, validation_error_detail
 from oncall.models import Rotation
+from pipelines.models import SlaPolicy
 
 NOT_A_ZONE = "“Mars/Olympus” is not a time zone name such as Europe/Berlin."
 
@@ -86,3 +89,18 @@ def test_the_sla_policys_clean_speaks_through_the_api(manager_client):
     response = manager_client.patch("/api/sla/policy/", {"business_closes": "08:00"}, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"business_closes": ["Business hours must close after they open."]}
+
+
+@pytest.mark.parametrize(
+    ("model", "values", "field"),
+    [
+        (Rotation, {"name": "Night", "block_days": 0}, "block_days"),
+        (Rotation, {"name": "Night", "window_years": 0}, "window_years"),
+        (SlaPolicy, {"availability_target": Decimal("100.5")}, "availability_target"),
+        (SlaPolicy, {"bad_records_pct": Decimal("-1")}, "bad_records_pct"),
+    ],
+)
+def test_the_bounds_the_api_reports_are_the_models_own(db, model, values, field):
+    with pytest.raises(ValidationError) as refused:
+        model(**values).full_clean()
+    assert list(refused.value.message_dict) == [field]
