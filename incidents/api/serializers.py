@@ -117,10 +117,8 @@ class CommunicationSerializer(serializers.ModelSerializer):
         validators = []
 
     def validate(self, attrs: dict) -> dict:
-        incident = attrs.get("incident")
-        if incident is None and not attrs.get("day"):
-            raise serializers.ValidationError({"day": "Give the delivery day the message is about, or an incident."})
         if "pipeline" not in attrs:
+            incident = attrs.get("incident")
             if incident is None:
                 raise serializers.ValidationError({"pipeline": "This field is required without an incident."})
             attrs["pipeline"] = incident.pipeline

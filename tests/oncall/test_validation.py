@@ -104,3 +104,10 @@ def test_the_bounds_the_api_reports_are_the_models_own(db, model, values, field)
     with pytest.raises(ValidationError) as refused:
         model(**values).full_clean()
     assert list(refused.value.message_dict) == [field]
+
+
+def test_a_message_about_neither_an_incident_nor_a_day_is_refused_by_the_model(api, pipeline):
+    payload = {"pipeline": pipeline.slug, "audience": "Owners", "message": "Late"}
+    response = api.post("/api/communications/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"day": ["Give the delivery day the message is about, or an incident."]}
