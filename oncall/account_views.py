@@ -121,7 +121,7 @@ class AccountView(TemplateView):
             try:
                 member_account_update(member=member, **{f: form.cleaned_data[f] for f in AccountForm.Meta.fields})
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_service_errors(error)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(account_form=form), status=400)
         messages.success(request, "Your details are saved.")
@@ -149,7 +149,7 @@ class AccountActionView(AccountView):
             try:
                 token, key = personal_token_create(user=request.user, name=form.cleaned_data["name"])
             except ValidationError as error:
-                form.add_error("name", " ".join(error.messages))
+                form.add_service_errors(error)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(token_form=form), status=400)
         request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "key": key}

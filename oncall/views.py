@@ -312,14 +312,6 @@ class HolidayMatrixView(TemplateView):
 
 # --- turnover ------------------------------------------------------------------------------------
 
-# Service errors name model fields; the form names the new member's fields differently.
-OFFBOARD_ERROR_FIELDS = {
-    "effective_date": "effective_date",
-    "successor": "successor",
-    "name": "new_name",
-    "email": "new_email",
-}
-
 
 class MemberOffboardView(UserPassesTestMixin, FormView):
     """`/oncall/members/<username>/offboard/`: a manager records that a member leaves, and who takes over."""
@@ -363,11 +355,7 @@ class MemberOffboardView(UserPassesTestMixin, FormView):
                     )
                 services.member_offboard(member=self.member, effective_date=data["effective_date"], successor=successor)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, problems in error.message_dict.items():
-                    form.add_error(OFFBOARD_ERROR_FIELDS.get(name), problems)
-            else:
-                form.add_error(None, error.messages)
+            form.add_service_errors(error)
             return self.form_invalid(form)
         who = f"{successor.name} takes over their place and shifts" if successor else "the others close the gap"
         messages.success(
