@@ -3,6 +3,7 @@ from datetime import UTC
 from django import forms
 from django.utils import timezone
 
+from oncall.forms import ServiceErrorsMixin
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
@@ -37,7 +38,7 @@ class UtcDateTimeField(forms.DateTimeField):
             return super().to_python(value)
 
 
-class IncidentOpenForm(forms.Form):
+class IncidentOpenForm(ServiceErrorsMixin, forms.Form):
     """`/incidents/new/`: what `incident_open` needs; an empty assignee means whoever is on call at detection."""
 
     pipeline = forms.ModelChoiceField(
@@ -58,8 +59,10 @@ class IncidentOpenForm(forms.Form):
     )
 
 
-class IncidentStepForm(forms.Form):
+class IncidentStepForm(ServiceErrorsMixin, forms.Form):
     """Acknowledge, mitigate or resolve: now, or at an earlier time recorded after the fact."""
+
+    service_error_fields = {"at": "when"}
 
     when = UtcDateTimeField(
         label="When (UTC)", required=False, help_text="Leave empty for now; fill in to record it after the fact."
@@ -67,7 +70,7 @@ class IncidentStepForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=IncidentNote._meta.get_field("text").max_length)
 
 
-class IncidentNoteForm(forms.Form):
+class IncidentNoteForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
         label="Note",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -75,7 +78,7 @@ class IncidentNoteForm(forms.Form):
     )
 
 
-class CommunicationForm(forms.Form):
+class CommunicationForm(ServiceErrorsMixin, forms.Form):
     """A message someone sent stakeholders about the incident."""
 
     audience = forms.CharField(max_length=300, help_text="Who was told, e.g. “Profit team, owners”.")

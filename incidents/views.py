@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.views.generic import DetailView, FormView, ListView
 
-from oncall.forms import add_service_errors
 from oncall.models import ChatMessage, Notification, TeamMember
 from oncall.permissions import acting_member
 
@@ -106,7 +105,7 @@ class IncidentCreateView(FormView):
         try:
             incident = incident_open(**form.cleaned_data, opened_by=acting_member(self.request.user))
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
             return self.form_invalid(form)
         assignee = incident.assignee.name if incident.assignee else "nobody (no shift covers that time)"
         messages.success(self.request, f"Incident #{incident.pk} opened and assigned to {assignee}.")
@@ -176,7 +175,6 @@ class IncidentActionView(IncidentDetailView):
     form_class: type[forms.Form]
     form_name = ""
     anchor = ""
-    renamed_errors: dict[str, str] = {}
 
     def perform(self, form: forms.Form, member: TeamMember) -> str:
         """Call the service; return the message shown after the redirect. Each action view defines it."""
@@ -192,7 +190,7 @@ class IncidentActionView(IncidentDetailView):
             try:
                 done = self.perform(form, member)
             except ValidationError as error:
-                add_service_errors(form, error, self.renamed_errors)
+                form.add_service_errors(error)
             else:
                 messages.success(request, done)
                 return HttpResponseRedirect(f"{self.object.get_absolute_url()}#{self.anchor}")
@@ -205,7 +203,6 @@ class IncidentStepView(IncidentActionView):
     form_class = IncidentStepForm
     step = ""
     anchor = "status"
-    renamed_errors = {"at": "when"}
 
     @property
     def form_name(self) -> str:

@@ -4,11 +4,13 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.template import loader
 
 from . import notifications
 from .accounts import PASSWORD_RESET_KIND, member_sign_in_link
 from .choices import OptionalEmail
+from .forms import ServiceErrorsMixin
 from .models import TeamMember
 
 
@@ -48,7 +50,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [("", "My browser's time zone")] + [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(ServiceErrorsMixin, forms.ModelForm):
     """Name, address and the time zone pages are shown in."""
 
     time_zone = forms.ChoiceField(choices=time_zone_choices, required=False, label="Time zone")
@@ -58,8 +60,11 @@ class AccountForm(forms.ModelForm):
         fields = ["name", "email", "time_zone"]
 
 
-class PersonalTokenForm(forms.Form):
+class PersonalTokenForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(max_length=100, label="Token name", help_text='What it is for, e.g. "laptop scripts".')
+
+    # A name already in use breaks a constraint of no single field; the page shows it at the name.
+    service_error_fields = {NON_FIELD_ERRORS: "name"}
 
 
 class EmailPreferencesForm(forms.Form):

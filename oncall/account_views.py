@@ -25,9 +25,10 @@ from .accounts import (
 )
 from .models import PersonalToken, TeamMember
 from .notifications import absolute_url
-from .permissions import acting_member, is_manager
+from .permissions import acting_member, is_manager, team_member_or_403
 
 NEW_TOKEN_SESSION_KEY = "account-new-personal-token"
+NOT_A_MEMBER = "This account is not a team member."
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -115,23 +116,17 @@ class AccountView(TemplateView):
 
     def post(self, request):
         """The name, address and time zone form."""
-        member = self.member_or_403()
+        member = team_member_or_403(request.user, NOT_A_MEMBER)
         form = AccountForm(request.POST, instance=TeamMember.objects.get(pk=member.pk))
         if form.is_valid():
             try:
                 member_account_update(member=member, **{f: form.cleaned_data[f] for f in AccountForm.Meta.fields})
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_service_errors(error)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(account_form=form), status=400)
         messages.success(request, "Your details are saved.")
         return HttpResponseRedirect(reverse("account"))
-
-    def member_or_403(self) -> TeamMember:
-        member = acting_member(self.request.user)
-        if member is None:
-            raise PermissionDenied("This account is not a team member.")
-        return member
 
 
 class AccountActionView(AccountView):
@@ -149,7 +144,7 @@ class AccountActionView(AccountView):
             try:
                 token, key = personal_token_create(user=request.user, name=form.cleaned_data["name"])
             except ValidationError as error:
-                form.add_error("name", " ".join(error.messages))
+                form.add_service_errors(error)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(token_form=form), status=400)
         request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "key": key}
@@ -164,12 +159,12 @@ class AccountActionView(AccountView):
         return HttpResponseRedirect(reverse("account") + "#tokens")
 
     def feed_reset(self, request, pk):
-        services.member_feed_token_reset(member=self.member_or_403())
+        services.member_feed_token_reset(member=team_member_or_403(request.user, NOT_A_MEMBER))
         messages.success(request, "Your calendar has a new link; the old one no longer works.")
         return HttpResponseRedirect(reverse("account") + "#calendar")
 
     def emails(self, request, pk):
-        member = self.member_or_403()
+        member = team_member_or_403(request.user, NOT_A_MEMBER)
         form = EmailPreferencesForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(email_form=form), status=400)

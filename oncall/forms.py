@@ -2,7 +2,7 @@ import re
 from datetime import date, datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from .filtersets import UsernameChoiceField
@@ -10,6 +10,21 @@ from .models import HolidayTrade, Shift, TeamMember
 from .years import FIRST_YEAR, LAST_YEAR
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class ServiceErrorsMixin:
+    """A page's form whose data a service saves: the service's ValidationError is shown on the form."""
+
+    # Fields a service names differently from this form (NON_FIELD_ERRORS: where errors of no field go).
+    service_error_fields: dict[str, str] = {}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Each message next to the field it names, else above the form."""
+        messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        for name, texts in messages.items():
+            field = self.service_error_fields.get(name, name)
+            for text in texts:
+                self.add_error(field if field in self.fields else None, text)
 
 
 class CalendarMonthForm(forms.Form):
@@ -88,7 +103,7 @@ class HolidayYearsForm(forms.Form):
 NO_SUCCESSOR, NEW_SUCCESSOR = "", "new"
 
 
-class MemberOffboardForm(forms.Form):
+class MemberOffboardForm(ServiceErrorsMixin, forms.Form):
     """A member leaves: from when, and who takes over (an active member, a new one, or nobody)."""
 
     effective_date = forms.DateField(
@@ -108,6 +123,9 @@ class MemberOffboardForm(forms.Form):
         help_text="Only for a new member: first and last name (their login becomes first.last).",
     )
     new_email = forms.EmailField(label="New member's email", required=False)
+
+    # The new member's errors name the model's fields.
+    service_error_fields = {"name": "new_name", "email": "new_email"}
 
     def __init__(self, *args, member: TeamMember, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("effective_date", timezone.localdate())
@@ -155,7 +173,7 @@ def future_holidays(now: datetime):
     return Shift.objects.holidays().filter(start__gt=now).select_related("rotation").order_by("date", "rotation_id")
 
 
-class HolidayTradeForm(forms.Form):
+class HolidayTradeForm(ServiceErrorsMixin, forms.Form):
     """A member offers one of their future holiday shifts to a colleague, for one of theirs or for nothing.
 
     The menus list only what can be traded, but any shift or member is accepted here: the trade
@@ -265,18 +283,3 @@ class HolidayTradeForm(forms.Form):
         # The box is described by the warning it confirms, and by its own error when there is one.
         described_by = ["trade-warning"] + ([f"{self['confirm'].auto_id}_error"] if "confirm" in self.errors else [])
         self.fields["confirm"].widget.attrs.update({"required": True, "aria-describedby": " ".join(described_by)})
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """A `TradeError`'s messages next to the fields they name (the trade's status above the form)."""
-        for name, problems in error.message_dict.items():
-            self.add_error(name if name in self.fields else None, problems)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: next to the field it names, else above the form."""
-    renamed = renamed or {}
-    messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for name, texts in messages.items():
-        field = renamed.get(name, name)
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)

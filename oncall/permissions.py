@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 NOT_ON_THE_TEAM = "Only team members trade holiday shifts, and this account is not on the team."
@@ -17,6 +18,16 @@ def is_service_account(user) -> bool:
 def acting_member(user):
     """The team member behind a signed-in user; None for an account that is not on the team."""
     return getattr(user, "team_member", None) if user and user.is_authenticated else None
+
+
+def team_member_or_403(user, message: str = NOT_ON_THE_TEAM):
+    """The team member behind `user`, for what only members do on a page; PermissionDenied (a 403 saying
+    `message`) for an account that is not on the team. The API uses `TeamMemberActs`: DRF answers Django's
+    PermissionDenied in words of its own."""
+    member = acting_member(user)
+    if member is None:
+        raise PermissionDenied(message)
+    return member
 
 
 def is_manager(user) -> bool:
@@ -57,13 +68,18 @@ class PostRunsOrRead(BasePermission):
         return request.method in SAFE_METHODS or is_manager(user)
 
 
-class OnTheTeamToTrade(BasePermission):
-    """Offering and answering trades needs a team member behind the account; reading does not."""
+class TeamMemberActs(BasePermission):
+    """Writing needs a team member behind the account; reading does not. `message` (the 403's text) says
+    what only members do."""
 
     message = NOT_ON_THE_TEAM
 
     def has_permission(self, request, view):
         return request.method in SAFE_METHODS or acting_member(request.user) is not None
+
+
+class OnTheTeamToTrade(TeamMemberActs):
+    """Offering and answering trades needs a team member behind the account; reading does not."""
 
 
 class PostSignals(BasePermission):

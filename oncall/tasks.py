@@ -9,7 +9,7 @@ from .models import Rotation
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+@shared_task
 def send_notification(notification_id: int) -> bool:
     """Send one recorded email; a no-op when it has been sent already. The outbox sweeper retries failures."""
     try:
@@ -21,7 +21,7 @@ def send_notification(notification_id: int) -> bool:
     return sent
 
 
-@shared_task(acks_late=True)
+@shared_task
 def requeue_pending_notifications() -> int:
     """Every minute: the outbox sweeper re-queues emails and chat messages the broker never took."""
     now = timezone.now()
@@ -33,7 +33,6 @@ def requeue_pending_notifications() -> int:
 
 @shared_task(
     bind=True,
-    acks_late=True,
     autoretry_for=(chat.ChatDeliveryFailed,),
     retry_backoff=30,
     retry_backoff_max=1800,
@@ -46,7 +45,7 @@ def send_chat_message(self, message_id: int) -> bool:
     return sent
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
 def generate_rotation(rotation_id: int) -> dict:
     """Fill one rotation through 31 December of next year; a second run changes nothing."""
     result = services.rotation_generate(rotation_id=rotation_id)
@@ -54,7 +53,7 @@ def generate_rotation(rotation_id: int) -> dict:
     return {"created": result.created, "updated": result.updated}
 
 
-@shared_task(acks_late=True)
+@shared_task
 def generate_all_rotations() -> int:
     """Nightly: retire members whose leaving date has come, then regenerate every rotation."""
     services.members_deactivate_departed(today=timezone.localdate())
@@ -64,7 +63,7 @@ def generate_all_rotations() -> int:
     return len(rotation_ids)
 
 
-@shared_task(acks_late=True)
+@shared_task
 def send_shift_reminders() -> int:
     """Email whoever's block or holiday shift is tomorrow; hourly, and a re-run sends nothing twice."""
     sent = reminders.shift_reminders_send(now=timezone.now())
@@ -72,7 +71,7 @@ def send_shift_reminders() -> int:
     return sent
 
 
-@shared_task(acks_late=True)
+@shared_task
 def expire_holiday_trades() -> int:
     """Pending trades whose shift has started can no longer happen."""
     return services.holiday_trades_expire(now=timezone.now())

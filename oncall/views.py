@@ -23,7 +23,7 @@ from .history import history_of
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
 from .months import add_months
 from .notifications import absolute_url
-from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
+from .permissions import acting_member, is_manager, team_member_or_403
 from .selectors import current_order, holiday_trades
 
 # "My upcoming shifts" looks this far ahead and lists at most this many runs of days.
@@ -48,10 +48,7 @@ class MemberFeedResetView(View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        member = acting_member(request.user)
-        if member is None:
-            raise PermissionDenied(NOT_ON_THE_TEAM)
-        services.member_feed_token_reset(member=member)
+        services.member_feed_token_reset(member=team_member_or_403(request.user))
         messages.success(request, "Your calendar feed has a new link; the old link no longer works. Subscribe again.")
         return HttpResponseRedirect(reverse("oncall:calendar") + "#feeds-heading")
 
@@ -312,14 +309,6 @@ class HolidayMatrixView(TemplateView):
 
 # --- turnover ------------------------------------------------------------------------------------
 
-# Service errors name model fields; the form names the new member's fields differently.
-OFFBOARD_ERROR_FIELDS = {
-    "effective_date": "effective_date",
-    "successor": "successor",
-    "name": "new_name",
-    "email": "new_email",
-}
-
 
 class MemberOffboardView(UserPassesTestMixin, FormView):
     """`/oncall/members/<username>/offboard/`: a manager records that a member leaves, and who takes over."""
@@ -363,11 +352,7 @@ class MemberOffboardView(UserPassesTestMixin, FormView):
                     )
                 services.member_offboard(member=self.member, effective_date=data["effective_date"], successor=successor)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, problems in error.message_dict.items():
-                    form.add_error(OFFBOARD_ERROR_FIELDS.get(name), problems)
-            else:
-                form.add_error(None, error.messages)
+            form.add_service_errors(error)
             return self.form_invalid(form)
         who = f"{successor.name} takes over their place and shifts" if successor else "the others close the gap"
         messages.success(
@@ -416,10 +401,10 @@ class HolidayTradeCreateView(FormView):
         return acting_member(self.request.user)
 
     def dispatch(self, request, *args, **kwargs):
-        if self.member is None:
-            if request.method == "POST":
-                raise PermissionDenied(NOT_ON_THE_TEAM)
-            return self.render_to_response({"me": None})
+        if request.method == "POST":
+            team_member_or_403(request.user)
+        elif self.member is None:
+            return self.render_to_response({"me": None})  # the page says why there is nothing to trade
         return super().dispatch(request, *args, **kwargs)
 
     @property
@@ -496,9 +481,7 @@ class HolidayTradeAnswerView(View):
     }
 
     def post(self, request, pk: int):
-        member = acting_member(request.user)
-        if member is None:
-            raise PermissionDenied(NOT_ON_THE_TEAM)
+        member = team_member_or_403(request.user)
         try:
             trade = self.answers[self.action](trade_id=pk, member=member)
         except HolidayTrade.DoesNotExist as error:

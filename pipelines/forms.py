@@ -1,5 +1,6 @@
 from django import forms
 
+from oncall.forms import ServiceErrorsMixin
 from oncall.models import TeamMember
 
 from .models import DownstreamTeam
@@ -18,7 +19,7 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class RunbookForm(forms.Form):
+class RunbookForm(ServiceErrorsMixin, forms.Form):
     """`/runbooks/<slug>/edit/`: the runbook fields; managers also see the owners and downstream team."""
 
     description = forms.CharField(

@@ -321,7 +321,11 @@ class SlaPolicy(models.Model):
     """The team's service level agreement; one row, filled from the maintenance plan and editable by managers."""
 
     availability_target = models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal("99.5"), help_text="Percent of scheduled runs per month."
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("99.5"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text="Percent of scheduled runs per month.",
     )
     deadline = models.TimeField(default=time(8, 0), help_text="Data available by this time each business day.")
     deadline_timezone = models.CharField(max_length=64, default="UTC")
@@ -331,7 +335,11 @@ class SlaPolicy(models.Model):
         help_text="Delays longer than this are communicated to all stakeholders (at most 7 days).",
     )
     bad_records_pct = models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal("0.1"), help_text="Most records dropped or invalid per run (%)."
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0.1"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text="Most records dropped or invalid per run (%).",
     )
     critical_fields = models.JSONField(default=default_critical_fields)
     acknowledge_minutes = models.PositiveSmallIntegerField(

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from oncall.accounts import INVITATION_KIND
-from oncall.forms import add_service_errors
 from oncall.history import history_of
 from oncall.models import Notification, TeamMember
 from oncall.permissions import is_manager
@@ -131,7 +130,7 @@ class RunbookEditView(TemplateView):
         try:
             pipeline_runbook_update(pipeline=self.pipeline, actor=request.user, **fields)
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
             return self.render_to_response(self.get_context_data(form=form, issues=issues))
         messages.success(request, f"The {self.pipeline.name} runbook is saved.")
         return HttpResponseRedirect(self.pipeline.get_absolute_url())

@@ -1,21 +1,14 @@
 """The API's edges shared by every app: how errors become responses and how JSON bodies are read."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, parsers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from oncall.api.validation import validation_error_detail
+
 # Deeper than any body the API takes (a pipeline's common issues are three levels deep), and far
 # below the interpreter's recursion limit.
 MAX_JSON_DEPTH = 32
-
-
-def validation_error_detail(error: DjangoValidationError) -> dict[str, list[str]]:
-    """A model's or a service's ValidationError as DRF field errors; errors of no field are `non_field_errors`."""
-    detail = dict(error.message_dict) if hasattr(error, "error_dict") else {"__all__": error.messages}
-    if "__all__" in detail:
-        detail[settings.REST_FRAMEWORK.get("NON_FIELD_ERRORS_KEY", "non_field_errors")] = detail.pop("__all__")
-    return detail
 
 
 def exception_handler(exc, context):

@@ -9,7 +9,7 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(bind=True)
 def compute_sla_month(self, month_iso: str) -> int:
     """Compute one month's SLA figures (YYYY-MM-01); progress is visible through the task's state."""
     from datetime import date
@@ -20,7 +20,7 @@ def compute_sla_month(self, month_iso: str) -> int:
     return len(reports)
 
 
-@shared_task(acks_late=True)
+@shared_task
 def compute_sla_nightly() -> str:
     """Nightly: month to date; on the 1st, also the final figures of the month that just ended."""
     today = timezone.now().date()

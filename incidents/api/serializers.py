@@ -8,6 +8,7 @@ from incidents.choices import Channel
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
 from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
+from oncall.api.validation import ValidatedModelSerializer
 from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
@@ -116,17 +117,15 @@ class CommunicationSerializer(serializers.ModelSerializer):
         validators = []
 
     def validate(self, attrs: dict) -> dict:
-        incident = attrs.get("incident")
-        if incident is None and not attrs.get("day"):
-            raise serializers.ValidationError({"day": "Give the delivery day the message is about, or an incident."})
         if "pipeline" not in attrs:
+            incident = attrs.get("incident")
             if incident is None:
                 raise serializers.ValidationError({"pipeline": "This field is required without an incident."})
             attrs["pipeline"] = incident.pipeline
         return attrs
 
 
-class ChatChannelSerializer(serializers.ModelSerializer):
+class ChatChannelSerializer(ValidatedModelSerializer):
     """A chat channel pages are posted to; `pipeline` (a slug) narrows it to one pipeline's pages."""
 
     pipeline = serializers.SlugRelatedField(

@@ -4,15 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.automatic import alerts_record
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
-from oncall.models import TeamMember
-from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, acting_member
+from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, TeamMemberActs, acting_member
 
 from ..communications import communication_log
 from ..services import incident_open, incident_step
@@ -25,11 +23,11 @@ from .serializers import (
 )
 
 
-def required_member(user) -> TeamMember:
-    member = acting_member(user)
-    if member is None:
-        raise PermissionDenied("Only team members record incident steps; this account is not on the team.")
-    return member
+class OnTheTeamToRecordSteps(TeamMemberActs):
+    message = "Only team members record incident steps; this account is not on the team."
+
+
+STEP_PERMISSIONS = [SignedInPerson, OnTheTeamToRecordSteps]
 
 
 class IncidentViewSet(
@@ -60,26 +58,26 @@ class IncidentViewSet(
         incident_step(
             incident_id=incident.pk,
             step=step,
-            member=required_member(request.user),
+            member=acting_member(request.user),
             at=arguments.validated_data.get("at"),
             note=arguments.validated_data["note"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=incident.pk)).data)
 
     @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=STEP_PERMISSIONS)
     def acknowledge(self, request, pk=None):
         """Acknowledge now, or at an earlier `at` (never in the future, never before detection)."""
         return self.step(request, pk, "acknowledge")
 
     @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=STEP_PERMISSIONS)
     def mitigate(self, request, pk=None):
         """A workaround is in place; this stops the resolution clock. Acknowledges too if nobody had."""
         return self.step(request, pk, "mitigate")
 
     @extend_schema(request=IncidentStepSerializer, responses=IncidentSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=STEP_PERMISSIONS)
     def resolve(self, request, pk=None):
         """Fixed for good. Acknowledges too if nobody had."""
         return self.step(request, pk, "resolve")

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
@@ -163,6 +164,11 @@ class Communication(models.Model):
     def __str__(self) -> str:
         about = f"incident #{self.incident_id}" if self.incident_id else f"{self.pipeline} on {self.day}"
         return f"To {self.audience} about {about}"
+
+    def clean(self):
+        # The database refuses it too (`about_incident_or_day`); this says which field is missing.
+        if self.incident_id is None and self.day is None:
+            raise ValidationError({"day": "Give the delivery day the message is about, or an incident."})
 
 
 class IncidentSignal(models.Model):

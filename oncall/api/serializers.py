@@ -1,5 +1,3 @@
-import copy
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,8 +6,12 @@ from oncall import services
 from oncall.forms import FIRST_YEAR, LAST_YEAR
 from oncall.models import HolidayTrade, Notification, Rotation, Shift, TeamMember
 
+from .validation import ValidatedModelSerializer
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+
+class TeamMemberSerializer(ValidatedModelSerializer):
+    """A member; a new one gets a `first.last` login user, without a password until one is set."""
+
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -28,6 +30,9 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["active", "left_on"]
 
+    def create(self, validated_data: dict) -> TeamMember:
+        return services.team_member_create(**validated_data)
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class MemberUsernameField(serializers.SlugRelatedField):
@@ -42,7 +47,7 @@ class MemberUsernameField(serializers.SlugRelatedField):
         return obj.user.username
 
 
-class RotationSerializer(serializers.ModelSerializer):
+class RotationSerializer(ValidatedModelSerializer):
     """A rotation; `order` lists the usernames of its current members by position, and setting it replaces them."""
 
     order = serializers.ListField(
@@ -65,7 +70,6 @@ class RotationSerializer(serializers.ModelSerializer):
             "holiday_subdivision",
             "window_years",
         ]
-        extra_kwargs = {"block_days": {"min_value": 1}, "window_years": {"min_value": 1}}
 
     def to_representation(self, rotation: Rotation) -> dict:
         data = super().to_representation(rotation)
@@ -82,14 +86,6 @@ class RotationSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(f"{member.user.username} is listed twice.")
             seen.add(member.pk)
         return members
-
-    def validate(self, attrs: dict) -> dict:
-        rotation = copy.copy(self.instance) if self.instance else Rotation()
-        for name, value in attrs.items():
-            if name != "order":
-                setattr(rotation, name, value)
-        rotation.clean()  # a time zone and a holiday country the libraries know
-        return attrs
 
     def create(self, validated_data: dict) -> Rotation:
         members = validated_data.pop("order", [])

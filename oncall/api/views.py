@@ -35,9 +35,6 @@ class TeamMemberViewSet(viewsets.ModelViewSet):
     filterset_fields = ["active", "is_manager"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.team_member_create(**serializer.validated_data)
-
     @extend_schema(request=MemberOffboardSerializer, responses=TeamMemberSerializer)
     @action(detail=True, methods=["post"], serializer_class=MemberOffboardSerializer)
     def offboard(self, request, pk=None):

@@ -3,7 +3,7 @@ from datetime import date, time, timedelta
 
 import holidays
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -29,14 +29,16 @@ class Rotation(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     handoff_time = models.TimeField(default=time(0, 0), help_text="When one day's shift hands over to the next.")
     block_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MaxValueValidator(91)], help_text="Days each member holds the rotation (at most 91)."
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(91)],
+        help_text="Days each member holds the rotation (at most 91).",
     )
     start_date = models.DateField(default=this_monday, validators=[validate_supported_date])
     holiday_country = models.CharField(max_length=8, default="US", help_text="A country code of the holidays package.")
     holiday_subdivision = models.CharField(max_length=16, blank=True)
     window_years = models.PositiveSmallIntegerField(
         default=4,
-        validators=[MaxValueValidator(10)],
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="Nobody holds the same holiday twice within this many years (at most 10).",
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from oncall.api.serializers import MemberUsernameField
+from oncall.api.validation import ValidatedModelSerializer
 from oncall.models import TeamMember
 from pipelines.models import DownstreamTeam, Pipeline, Run
 from pipelines.services import pipeline_runbook_update
@@ -18,7 +19,7 @@ class DelayRuleSerializer(serializers.Serializer):
     data_description = serializers.CharField()
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(ValidatedModelSerializer):
     """A pipeline and its runbook. Its owners and the managers edit the runbook fields and the schedule;
     managers also the owners and the downstream team; the name, dependencies and delay rules come from
     the plan and the admin."""

@@ -277,6 +277,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# Every task acknowledges its message once done, so a worker lost mid-task leaves it to run again
+# (tasks are written to make a second run a no-op); set here for all, not on each decorator.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,10 +1,10 @@
 from datetime import date
-from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.filtersets import MONTH_SCHEMA
+from oncall.api.validation import ValidatedModelSerializer
 from pipelines.models import SlaPolicy
 
 from ..models import SlaEscalation, SlaReport
@@ -59,7 +59,7 @@ class SlaEscalationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(ValidatedModelSerializer):
     """The SLA's numbers; changing them affects the next computation, not the stored months."""
 
     critical_fields = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
@@ -78,11 +78,6 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "business_opens",
             "business_closes",
         ]
-        # The database checks these too; here they come back as readable field errors.
-        extra_kwargs = {
-            "availability_target": {"min_value": Decimal(0), "max_value": Decimal(100)},
-            "bad_records_pct": {"min_value": Decimal(0), "max_value": Decimal(100)},
-        }
 
     def update(self, instance: SlaPolicy, validated_data: dict) -> SlaPolicy:
         return sla_policy_update(values=validated_data)
