@@ -1,11 +1,13 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from oncall import notifications
 from oncall.models import TeamMember
@@ -247,6 +249,20 @@ RUN_FIELDS = (
 )
 
 
+def _run_apply(run: Run, values: dict) -> None:
+    """Set the reported fields on a new or stored run and check the model's rules (ValidationError if broken).
+
+    The (pipeline, external_id) uniqueness is the upsert's own business: checked here, a racing delivery
+    that committed first would turn an update into a 400. `clean()` states each CHECK constraint in
+    Python and the database enforces them; checking them again through `validate_constraints` would
+    cost a query each on every delivery.
+    """
+    for field in RUN_FIELDS:
+        if field in values:
+            setattr(run, field, values[field])
+    run.full_clean(exclude=["pipeline"], validate_unique=False, validate_constraints=False)
+
+
 @transaction.atomic
 def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[Run, bool]:
     """Record a run as the pipeline reported it; a re-sent run (same pipeline and external id) updates it.
@@ -260,14 +276,7 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
         created = run is None
         if created:
             run = Run(pipeline=pipeline, external_id=external_id)
-        for field in RUN_FIELDS:
-            if field in values:
-                setattr(run, field, values[field])
-        # The (pipeline, external_id) uniqueness is the upsert's own business: checked here, a racing
-        # delivery that committed first would turn this one into a 400 instead of an update.
-        # `clean()` states each CHECK constraint in Python and the database enforces them; checking them
-        # again through `validate_constraints` would cost a query each on every delivery.
-        run.full_clean(exclude=["pipeline"], validate_unique=False, validate_constraints=False)
+        _run_apply(run, values)
         if not created:
             run.save()
             break
@@ -281,6 +290,97 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
         break
     run_recorded.send(sender=Run, run=run, created=created)
     return run, created
+
+
+MAX_RUNS_PER_BATCH = 1000
+
+
+class RunBatchError(Exception):
+    """Some runs of a batch are invalid: `errors` maps each invalid run's place (0 for the first) to its error."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        super().__init__("Some runs are invalid; nothing was stored.")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RunBatchItem:
+    pipeline: Pipeline
+    external_id: str
+    values: dict
+
+
+def runs_upsert(*, items: list[RunBatchItem], now: datetime | None = None) -> list[tuple[Run, bool]]:
+    """`run_upsert` for a batch (a backfill): every run or none, in one transaction and a fixed number of queries.
+
+    Each run follows the single-run rules (a re-sent one updates only the fields it reports; the
+    model's checks); a run named twice in the batch is refused. RunBatchError lists each invalid
+    run's errors and nothing is stored. A backfill reports history, so only each pipeline's newest
+    run of the batch is announced (`run_recorded`): it alone can open or resolve the pipeline's
+    incident, as it would have arrived last.
+    Returns (run, created) in the order given.
+    """
+    if len(items) > MAX_RUNS_PER_BATCH:
+        raise ValidationError(f"At most {MAX_RUNS_PER_BATCH:,} runs per request; this one has {len(items):,}.")
+    now = now or timezone.now()
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                results = _runs_store(items, now)
+            break
+        except IntegrityError:
+            # A delivery created one of these runs in between: the second attempt finds it and updates it.
+            if attempt == 2 or not _any_stored(items):
+                raise
+    newest: dict[int, tuple[Run, bool]] = {}
+    for run, created in results:
+        known = newest.get(run.pipeline_id)
+        if known is None or run.scheduled_for >= known[0].scheduled_for:
+            newest[run.pipeline_id] = (run, created)
+    for run, created in newest.values():
+        run_recorded.send(sender=Run, run=run, created=created)
+    return results
+
+
+def _runs_store(items: list[RunBatchItem], now: datetime) -> list[tuple[Run, bool]]:
+    keys = [(item.pipeline.pk, item.external_id) for item in items]
+    stored = {
+        (run.pipeline_id, run.external_id): run
+        for run in Run.objects.select_for_update().filter(
+            pipeline_id__in={pk for pk, _ in keys}, external_id__in={external_id for _, external_id in keys}
+        )
+    }
+    errors: dict[int, ValidationError] = {}
+    results: list[tuple[Run, bool]] = []
+    seen: set[tuple[int, str]] = set()
+    for index, (key, item) in enumerate(zip(keys, items, strict=True)):
+        run = stored.get(key)
+        created = run is None
+        if created:
+            run = Run(pipeline=item.pipeline, external_id=item.external_id, received_at=now)
+        try:
+            if key in seen:
+                raise ValidationError({"external_id": "This run appears more than once in the batch."})
+            seen.add(key)
+            _run_apply(run, item.values)
+        except ValidationError as error:
+            errors[str(index)] = (
+                error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+            )
+        run.pipeline = item.pipeline
+        run.updated_at = now
+        results.append((run, created))
+    if errors:
+        raise RunBatchError(errors)
+    Run.objects.bulk_create([run for run, created in results if created])
+    Run.objects.bulk_update([run for run, created in results if not created], [*RUN_FIELDS, "updated_at"])
+    return results
+
+
+def _any_stored(items: list[RunBatchItem]) -> bool:
+    return Run.objects.filter(
+        pipeline_id__in={item.pipeline.pk for item in items}, external_id__in={item.external_id for item in items}
+    ).exists()
 
 
 DELAY_CONTACT_KIND = "pipelines.delay-contact"

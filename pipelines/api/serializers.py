@@ -65,10 +65,20 @@ class PipelineSerializer(ValidatedModelSerializer):
         return pipeline_runbook_update(pipeline=instance, actor=self.context["request"].user, **fields)
 
 
+class PipelineSlugField(serializers.SlugRelatedField):
+    """A pipeline by its slug; a batch of runs finds each pipeline once (the view puts them in the context)."""
+
+    def to_internal_value(self, data):
+        known = self.context.get("pipelines", {})
+        if isinstance(data, str) and data in known:
+            return known[data]
+        return super().to_internal_value(data)
+
+
 class RunSerializer(serializers.ModelSerializer):
     """A pipeline run as posted by the orchestrator; `pipeline` is the pipeline's slug."""
 
-    pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all())
+    pipeline = PipelineSlugField(slug_field="slug", queryset=Pipeline.objects.all())
     records_total = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     records_dropped = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     records_invalid = serializers.IntegerField(min_value=0, required=False, allow_null=True)
@@ -84,3 +94,18 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = ["received_at", "updated_at"]
         # Upsert by (pipeline, external_id): the unique-together check would refuse a re-sent run.
         validators = []
+
+
+class RunBatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    pipeline = serializers.CharField(help_text="The pipeline's slug.")
+    external_id = serializers.CharField()
+    created = serializers.BooleanField(help_text="False when a re-sent run updated the stored one.")
+
+
+class RunBatchSerializer(serializers.Serializer):
+    """What a backfill stored: how many runs were new, how many updated, and each run in the order sent."""
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    runs = RunBatchItemSerializer(many=True)

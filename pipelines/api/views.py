@@ -1,17 +1,18 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from oncall.api.history import ChangeSerializer, paginated_changes
+from oncall.api.validation import validation_error_detail
 from oncall.history import changes_queryset
 from oncall.permissions import PostRunsOrRead
 from pipelines.filtersets import PipelineFilterSet, RunFilterSet
 from pipelines.models import Pipeline, Run
 from pipelines.permissions import RunbookEditorsWrite
-from pipelines.services import run_upsert
+from pipelines.services import MAX_RUNS_PER_BATCH, RunBatchError, RunBatchItem, run_upsert, runs_upsert
 
-from .serializers import PipelineSerializer, RunSerializer
+from .serializers import PipelineSerializer, RunBatchSerializer, RunSerializer
 
 
 class PipelineViewSet(viewsets.ModelViewSet):
@@ -44,8 +45,31 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = RunFilterSet
     permission_classes = [PostRunsOrRead]
 
-    @extend_schema(responses={200: RunSerializer, 201: RunSerializer})
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="RunOrRuns",
+            serializers=[RunSerializer, RunSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="RunOrBatch",
+                serializers=[RunSerializer, RunBatchSerializer],
+                resource_type_field_name=None,
+            ),
+            201: RunSerializer,
+        },
+        description=(
+            "One run (an object: 201 when new, 200 when a re-sent run updated it), or a backfill: a list of up "
+            f"to {MAX_RUNS_PER_BATCH:,} runs stored together or not at all: 200 with the counts, or 400 with each "
+            "invalid run's errors under its place in the list (\"0\" for the first). Only each pipeline's newest "
+            "run of a batch may open or resolve its incident."
+        ),
+    )
     def create(self, request, *args, **kwargs):
+        if isinstance(request.data, list):
+            return self.create_batch(request.data)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
@@ -54,3 +78,30 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(
             self.get_serializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+    def create_batch(self, data: list):
+        slugs = {item["pipeline"] for item in data if isinstance(item, dict) and isinstance(item.get("pipeline"), str)}
+        context = self.get_serializer_context()
+        context["pipelines"] = {pipeline.slug: pipeline for pipeline in Pipeline.objects.filter(slug__in=slugs)}
+        serializer = RunSerializer(
+            data=data, many=True, allow_empty=False, max_length=MAX_RUNS_PER_BATCH, context=context
+        )
+        serializer.is_valid(raise_exception=True)
+        items = []
+        for values in map(dict, serializer.validated_data):
+            items.append(RunBatchItem(values.pop("pipeline"), values.pop("external_id"), values))
+        try:
+            results = runs_upsert(items=items)
+        except RunBatchError as error:
+            detail = {str(place): validation_error_detail(each) for place, each in error.errors.items()}
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        created = sum(created for _, created in results)
+        batch = {
+            "created": created,
+            "updated": len(results) - created,
+            "runs": [
+                {"id": run.pk, "pipeline": run.pipeline.slug, "external_id": run.external_id, "created": was_created}
+                for run, was_created in results
+            ],
+        }
+        return Response(RunBatchSerializer(batch).data)
