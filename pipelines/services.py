@@ -364,9 +364,7 @@ def _runs_store(items: list[RunBatchItem], now: datetime) -> list[tuple[Run, boo
             seen.add(key)
             _run_apply(run, item.values)
         except ValidationError as error:
-            errors[str(index)] = (
-                error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-            )
+            errors[index] = error
         run.pipeline = item.pipeline
         run.updated_at = now
         results.append((run, created))
