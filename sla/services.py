@@ -132,7 +132,7 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
     escalated = set(SlaEscalation.objects.filter(month=month).values_list("pipeline_id", "dimension"))
     existing = {report.pipeline_id: report for report in SlaReport.objects.filter(month=month)}
 
-    to_create, to_update, reports = [], [], []
+    to_create, to_update, reports, results = [], [], [], []
     for pipeline in pipelines:
         pipeline_facts = facts.get(pipeline.pk) or RunFacts()
         result = rules.compute_month_from_facts(
@@ -166,8 +166,9 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
             report.computed_at = now
             to_update.append(report)
         reports.append(report)
-        _escalate_breaches(pipeline, month, result, escalated)
+        results.append((pipeline, result))
     SlaReport.objects.bulk_create(to_create)
+    _escalate_breaches(month, results, escalated)
     SlaReport.objects.bulk_update(
         to_update, [*SLA_FIGURES, "details", "final", "computed_at", "latest", "changed_since_review"]
     )
@@ -178,43 +179,66 @@ def _differs(report: SlaReport, figures: dict) -> bool:
     return any(getattr(report, name) != value for name, value in figures.items())
 
 
-def _escalate_breaches(pipeline: Pipeline, month: date, result: rules.MonthlySla, escalated: set) -> None:
-    """Email the Data Engineering Manager and the downstream lead the first time a dimension breaches."""
-    for dimension, ok_field in DIMENSION_OK.items():
-        if getattr(result, ok_field) or (pipeline.pk, dimension) in escalated:
-            continue
-        escalation, created = SlaEscalation.objects.get_or_create(pipeline=pipeline, month=month, dimension=dimension)
-        if not created:
-            continue
-        recipients, missing = _escalation_recipients(pipeline)
-        escalation.recipients = [r.email for r in recipients]
-        escalation.missing = missing
-        escalation.save(update_fields=["recipients", "missing"])
-        notifications.notify(
-            event=f"sla-escalation-{pipeline.pk}-{month:%Y-%m}-{dimension}",
-            kind="incidents.sla-escalation",
-            recipients=recipients,
-            subject=f"SLA breached: {pipeline.name}, {Dimension(dimension).label.lower()} in {month:%B %Y}",
-            body=(
-                f"{pipeline.name} breached its {Dimension(dimension).label.lower()} target in {month:%B %Y}.\n"
-                f"Figures so far: availability {result.availability_pct}% (budget left {result.error_budget_left}), "
-                f"{result.late_days} late business days, {result.quality_breaches} runs over the bad-record limit, "
-                f"{result.ack_breaches + result.resolution_breaches} incident response breaches."
-            ),
-            about=f"{pipeline.name} SLA {month:%Y-%m}",
-            about_url=reverse("sla:month", kwargs={"month": f"{month:%Y-%m}"}),
+def _escalate_breaches(month: date, results: list[tuple[Pipeline, rules.MonthlySla]], escalated: set) -> None:
+    """Email the Data Engineering Manager and the downstream lead the first time a dimension breaches.
+
+    Every pipeline's escalations in a fixed number of queries. A computation running beside this one
+    may escalate the same breach: the row is kept once and each person is emailed once (same key).
+    """
+    fresh = [
+        (pipeline, dimension, result)
+        for pipeline, result in results
+        for dimension, ok_field in DIMENSION_OK.items()
+        if not getattr(result, ok_field) and (pipeline.pk, dimension) not in escalated
+    ]
+    if not fresh:
+        return
+    managers = _manager_recipients()
+    url = reverse("sla:month", kwargs={"month": f"{month:%Y-%m}"})
+    escalations, emails = [], []
+    for pipeline, dimension, result in fresh:
+        recipients, missing = _escalation_recipients(pipeline, managers)
+        escalations.append(
+            SlaEscalation(
+                pipeline=pipeline, month=month, dimension=dimension,
+                recipients=[r.email for r in recipients], missing=missing,
+            )
+        )  # fmt: skip
+        label = Dimension(dimension).label.lower()
+        body = (
+            f"{pipeline.name} breached its {label} target in {month:%B %Y}.\n"
+            f"Figures so far: availability {result.availability_pct}% (budget left {result.error_budget_left}), "
+            f"{result.late_days} late business days, {result.quality_breaches} runs over the bad-record limit, "
+            f"{result.ack_breaches + result.resolution_breaches} incident response breaches."
         )
+        emails += [
+            notifications.Email(
+                event=f"sla-escalation-{pipeline.pk}-{month:%Y-%m}-{dimension}",
+                recipient=recipient,
+                subject=f"SLA breached: {pipeline.name}, {label} in {month:%B %Y}",
+                body=body,
+                about=f"{pipeline.name} SLA {month:%Y-%m}",
+                about_url=url,
+            )
+            for recipient in recipients
+        ]
+    SlaEscalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    notifications.notify_all(kind="incidents.sla-escalation", emails=emails)
 
 
-def _escalation_recipients(pipeline: Pipeline) -> tuple[list[notifications.Recipient], str]:
-    """The Data Engineering Manager (the setting, else the team leaders) and the downstream team's lead."""
-    missing = []
+def _manager_recipients() -> list[notifications.Recipient]:
+    """The Data Engineering Manager: the setting, else the team leaders."""
     if settings.DATA_ENGINEERING_MANAGER_EMAIL:
-        recipients = [notifications.Recipient(settings.DATA_ENGINEERING_MANAGER_EMAIL)]
-    else:
-        recipients = notifications.recipients_of(TeamMember.objects.managers())
-        if not recipients:
-            missing.append("no Data Engineering Manager address")
+        return [notifications.Recipient(settings.DATA_ENGINEERING_MANAGER_EMAIL)]
+    return notifications.recipients_of(TeamMember.objects.managers())
+
+
+def _escalation_recipients(
+    pipeline: Pipeline, managers: list[notifications.Recipient]
+) -> tuple[list[notifications.Recipient], str]:
+    """The Data Engineering Manager and the downstream team's lead, and who has no address on file."""
+    recipients = list(managers)
+    missing = [] if managers else ["no Data Engineering Manager address"]
     team = pipeline.critical_downstream_team
     if team is not None:
         if team.lead_email:

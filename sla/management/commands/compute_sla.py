@@ -5,7 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from ... import rules
+from ...models import SlaReport
 from ...services import sla_month_compute
+
+DIMENSIONS = ("availability", "timeliness", "quality", "response")
 
 
 def parse_month(value: str) -> date:
@@ -27,13 +30,15 @@ class Command(BaseCommand):
             reports = sla_month_compute(month=first)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        compliant = sum(report.compliant for report in reports)
-        self.stdout.write(f"{first:%Y-%m}: {len(reports)} pipelines, {compliant} compliant.")
-        for report in reports:
-            if not report.compliant:
-                failed = [
-                    name
-                    for name in ("availability", "timeliness", "quality", "response")
-                    if not getattr(report, f"{name}_ok")
-                ]
-                self.stdout.write(f"  {report.pipeline.name}: breaches {', '.join(failed)}")
+        breaching = (
+            SlaReport.objects.filter(month=first, compliant=False)
+            .order_by("pipeline__name")
+            .values_list("pipeline__name", *(f"{name}_ok" for name in DIMENSIONS))
+        )
+        lines = [
+            f"  {name}: breaches {', '.join(d for d, ok in zip(DIMENSIONS, oks, strict=True) if not ok)}"
+            for name, *oks in breaching
+        ]
+        self.stdout.write(f"{first:%Y-%m}: {len(reports)} pipelines, {len(reports) - len(lines)} compliant.")
+        for line in lines:
+            self.stdout.write(line)
