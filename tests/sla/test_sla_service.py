@@ -9,9 +9,10 @@ from incidents.communications import delay_notices_send
 from incidents.models import Communication
 from pipelines.models import Run, SlaPolicy
 from sla.models import SlaEscalation, SlaReport
-from sla.services import sla_month_compute, sla_month_sign_off
+from sla.services import SLA_FIGURES, sla_month_compute, sla_month_sign_off
 from tests.oncall.factories import TeamMemberFactory
 from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
+from tests.sla.factories import SlaReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,28 @@ def test_compute_twice_changes_nothing(pipelines):
     before = list(SlaReport.objects.order_by("pk").values())
     sla_month_compute(month=MONTH, now=AFTER)
     assert list(SlaReport.objects.order_by("pk").values()) == before
+
+
+def test_report_factory_figures_are_the_ones_compute_stores(pipelines):
+    """The factory's reports hang together as computed ones do: clean by default, breached as told."""
+    good, bad = pipelines
+    sla_month_compute(month=MONTH, now=AFTER)
+    made = {
+        good: SlaReportFactory.build(pipeline=good, month=MONTH, computed_at=AFTER),
+        bad: SlaReportFactory.build(
+            pipeline=bad,
+            month=MONTH,
+            computed_at=AFTER,
+            successful_runs=30,
+            late_days=2,
+            uncommunicated_delays=2,
+            quality_breaches=1,
+        ),
+    }
+    figures = [*SLA_FIGURES, "final"]
+    for pipeline, report in made.items():
+        stored = SlaReport.objects.get(pipeline=pipeline)
+        assert {name: getattr(report, name) for name in figures} == {name: getattr(stored, name) for name in figures}
 
 
 def test_escalation_is_sent_once_per_pipeline_month_and_dimension(pipelines, django_capture_on_commit_callbacks):
