@@ -8,20 +8,20 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from oncall.models import RotationMembership, Shift
-from oncall.services import rotation_generate
-from tests.conftest import NOW
-from tests.oncall.factories import RotationFactory, RotationMembershipFactory, ShiftFactory, TeamMemberFactory
+from tests.oncall.factories import (
+    RotationFactory,
+    RotationMembershipFactory,
+    ShiftFactory,
+    TeamMemberFactory,
+    rotation_with,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def team_rotation(size=4, *, until=date(2027, 1, 31), **fields):
-    rotation = RotationFactory(start_date=date(2026, 11, 23), **fields)
-    members = [TeamMemberFactory() for _ in range(size)]
-    for position, member in enumerate(members):
-        RotationMembershipFactory(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=until, now=NOW)
-    return rotation, members
+    members = TeamMemberFactory.create_batch(size)
+    return rotation_with(members, generate_until=until, **fields), members
 
 
 @pytest.fixture

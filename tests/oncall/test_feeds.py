@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from oncall.models import Rotation, RotationMembership, Shift
+from oncall.models import Rotation, Shift
 from oncall.scheduling import shift_bounds
-from oncall.services import member_feed_token_reset, rotation_feed_token_reset, rotation_generate
-from tests.oncall.factories import TeamMemberFactory
+from oncall.services import member_feed_token_reset, rotation_feed_token_reset
+from tests.oncall.factories import RotationFactory, TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ NEW_YORK = "America/New_York"
 
 
 def make_rotation(name: str = "Data platform", time_zone: str = NEW_YORK, **fields) -> Rotation:
-    return Rotation.objects.create(name=name, time_zone=time_zone, **fields)
+    return RotationFactory(name=name, time_zone=time_zone, **fields)
 
 
 def make_shift(rotation: Rotation, day: date, member, **fields) -> Shift:
@@ -132,15 +132,17 @@ def test_feed_covers_sixty_days_back_and_two_years_ahead(client, rotation):
     assert uids(fetch(client, member_feed_url(jane))) == {f"shift-{shift.pk}@pipeline-ops" for shift in inside}
 
 
-def test_rotation_feed_lists_every_generated_shift(client, rotation):
+def test_rotation_feed_lists_every_generated_shift(client):
     members = TeamMemberFactory.create_batch(3)
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
     today = timezone.localdate()
-    rotation.start_date = today - timedelta(days=today.weekday())
-    rotation.save()
-    start_of_rotation = datetime.combine(rotation.start_date, time(), rotation.tz)
-    rotation_generate(rotation_id=rotation.pk, until=today + timedelta(days=45), now=start_of_rotation)
+    rotation = rotation_with(
+        members,
+        name="Data platform",
+        time_zone=NEW_YORK,
+        start=today - timedelta(days=today.weekday()),
+        generate_until=today + timedelta(days=45),
+        from_start=True,
+    )
     make_shift(make_rotation("Finance"), today, members[0])  # another rotation's shift stays out
 
     calendar = fetch(client, rotation_feed_url(rotation))

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from oncall.choices import TradeStatus
-from oncall.models import HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request, rotation_generate
+from oncall.models import HolidayTrade, Shift, TeamMember
+from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request
 from tests.conftest import NOW
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,8 @@ ACTIONS = ("accept", "decline", "cancel")
 
 def trading_team(size: int = 4) -> list[TeamMember]:
     """A rotation planned through 2027: holidays from Thanksgiving 2026 on, each member holding some."""
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
-    members = [TeamMemberFactory() for _ in range(size)]
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2027, 12, 31), now=NOW)
+    members = TeamMemberFactory.create_batch(size)
+    rotation_with(members, name="Team", generate_until=date(2027, 12, 31))
     return members
 
 

@@ -12,24 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from oncall.models import HolidayRecord, Rotation, Shift, TeamMember
-from oncall.services import rotation_generate
-from tests.conftest import NOW
 from tests.oncall.factories import (
     RotationFactory,
-    RotationMembershipFactory,
     ShiftFactory,
     TeamMemberFactory,
+    rotation_with,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def team_rotation(members, *, until=date(2027, 1, 31), **fields):
-    rotation = RotationFactory(start_date=date(2026, 11, 23), **fields)
-    for position, member in enumerate(members):
-        RotationMembershipFactory(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=until, now=NOW)
-    return rotation
+    return rotation_with(members, generate_until=until, **fields)
 
 
 def cell_html(html: str, day: date) -> str:

@@ -16,7 +16,7 @@ from pipelines.models import Contact, DelayRule, DownstreamTeam, Pipeline, SlaPo
 from sla.models import SlaReview
 from sla.services import sla_month_compute
 from tests.conftest import NOW, SEED_PLAN
-from tests.oncall.factories import RotationMembershipFactory, ShiftFactory, TeamMemberFactory
+from tests.oncall.factories import RotationFactory, ShiftFactory, TeamMemberFactory, rotation_with
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +138,8 @@ def test_change_log_plan_import_records_its_source():
 
 
 def test_change_log_rotation_settings_and_order(manager_api, manager, later):
-    rotation = Rotation.objects.create(name="Data platform", start_date=date(2026, 11, 23))
-    a, b = (RotationMembershipFactory(rotation=rotation, position=i).member for i in range(2))
+    a, b = TeamMemberFactory.create_batch(2)
+    rotation = rotation_with([a, b], name="Data platform")
     later()
     response = manager_api.patch(
         f"/api/rotations/{rotation.pk}/",
@@ -156,7 +156,7 @@ def test_change_log_rotation_settings_and_order(manager_api, manager, later):
 
 
 def test_change_log_custom_holiday_under_its_rotation(later):
-    rotation = Rotation.objects.create(name="Data platform")
+    rotation = RotationFactory(name="Data platform")
     later()
     with change_source("admin"):
         holiday = CustomHoliday.objects.create(rotation=rotation, date=date(2026, 12, 24), name="Christmas Eve")
