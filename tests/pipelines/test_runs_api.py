@@ -101,15 +101,27 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
 
     client = APIClient()
     client.force_authenticate(member.user)
+
+    def listed(body) -> list[tuple[str, str, str]]:
+        return [(run["pipeline"], run["external_id"], run["status"]) for run in body["results"]]
+
     for i in range(3):
         RunFactory(pipeline=pipeline, external_id=f"r{i}", scheduled_for=datetime(2026, 11, 20 + i, 6, tzinfo=UTC))
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
     assert body["count"] == 3
+    assert listed(body) == [(pipeline.slug, f"r{i}", "success") for i in (2, 1, 0)]  # the latest first
     other = PipelineFactory()
-    RunFactory.create_batch(20, pipeline=other, scheduled_for=datetime(2026, 11, 20, 6, tzinfo=UTC), status="failed")
+    failed = RunFactory.create_batch(
+        20, pipeline=other, scheduled_for=datetime(2026, 11, 20, 6, tzinfo=UTC), status="failed"
+    )
     with django_assert_max_num_queries(len(few)):
-        assert client.get("/api/runs/").json()["count"] == 23
+        body = client.get("/api/runs/").json()
+    assert body["count"] == 23
+    assert sorted(listed(body)) == sorted(
+        [(pipeline.slug, f"r{i}", "success") for i in range(3)]
+        + [(other.slug, run.external_id, "failed") for run in failed]
+    )
     assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
 
 
