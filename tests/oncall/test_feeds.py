@@ -158,23 +158,29 @@ def test_member_feed_query_count_stays_flat(client, rotation, django_assert_num_
     jane = TeamMemberFactory()
     today = timezone.localdate()
     finance = make_rotation("Finance", "Europe/Berlin")
-    for offset in range(30):
-        make_shift(rotation if offset % 2 else finance, today + timedelta(days=offset), jane)
+    shifts = [
+        make_shift(rotation if offset % 2 else finance, today + timedelta(days=offset), jane) for offset in range(30)
+    ]
 
     with django_assert_num_queries(2):  # the member by token, then the shifts with rotation and member
         calendar = fetch(client, member_feed_url(jane))
     assert len(calendar.events) == 30
+    assert uids(calendar) == {f"shift-{shift.pk}@pipeline-ops" for shift in shifts}
+    assert {str(event["SUMMARY"]) for event in calendar.events} == {f"On call: {jane.name}"}
+    zones = {str(event["UID"]): event["DTSTART"].params["TZID"] for event in calendar.events}
+    assert zones == {f"shift-{shift.pk}@pipeline-ops": shift.rotation.time_zone for shift in shifts}
 
 
 def test_rotation_feed_query_count_stays_flat(client, rotation, django_assert_num_queries):
     members = TeamMemberFactory.create_batch(3)
     today = timezone.localdate()
-    for offset in range(30):
-        make_shift(rotation, today + timedelta(days=offset), members[offset % 3])
+    shifts = [make_shift(rotation, today + timedelta(days=offset), members[offset % 3]) for offset in range(30)]
 
     with django_assert_num_queries(2):
         calendar = fetch(client, rotation_feed_url(rotation))
     assert len(calendar.events) == 30
+    holders = {str(event["UID"]): str(event["SUMMARY"]).split(": ", 1)[1] for event in calendar.events}
+    assert holders == {f"shift-{shift.pk}@pipeline-ops": shift.member.name for shift in shifts}
 
 
 def test_feed_with_a_wrong_token_is_not_found(client, rotation):

@@ -312,19 +312,25 @@ def test_sla_job_page_reports_pending_and_failure(member_client, stored_eager_re
 
 
 def test_sla_dashboard_query_count_is_flat(member_client, manager):
-    for _ in range(8):
-        deliver_month(PipelineFactory(schedule="0 6 * * *"), NOVEMBER, skip={7})
+    delivered = PipelineFactory.create_batch(8, schedule="0 6 * * *")
+    for pipeline in delivered:
+        deliver_month(pipeline, NOVEMBER, skip={7})
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
     with CaptureQueriesContext(connection) as few:
         response = member_client.get("/sla/2026-11/")
     assert len(response.context["dashboard"].rows) == 8
+    html = response.content.decode()
+    assert all("29 of 30 runs" in row_html(html, pipeline.name) for pipeline in delivered)
 
-    PipelineFactory.create_batch(24, schedule="0 6 * * *")
+    idle = PipelineFactory.create_batch(24, schedule="0 6 * * *")
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER + timedelta(hours=1))
     with CaptureQueriesContext(connection) as many:
         response = member_client.get("/sla/2026-11/")
     assert len(response.context["dashboard"].rows) == 32
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    html = response.content.decode()
+    assert all("29 of 30 runs" in row_html(html, pipeline.name) for pipeline in delivered)
+    assert all("0 of 30 runs" in row_html(html, pipeline.name) for pipeline in idle)
 
 
 def test_sla_nav_link_marks_the_sla_pages(member_client, november):
