@@ -5,7 +5,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from io import StringIO
 from pathlib import Path
 
@@ -16,10 +15,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from oncall.models import Rotation, RotationMembership
-from oncall.services import rotation_generate
 from portal.celery import app as celery_app
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 from tests.pipelines.factories import PipelineFactory
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "data" / "maintenance-plan.md"
@@ -235,14 +232,14 @@ def sso(oidc_provider, settings) -> OidcProvider:
 def on_call_team():
     """A two-person rotation with shifts from last week through the next fortnight."""
     today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday() + 7)
-    rotation = Rotation.objects.create(name="Team", start_date=monday)
-    for position, person in enumerate(TeamMemberFactory.create_batch(2)):
-        RotationMembership.objects.create(rotation=rotation, member=person, position=position)
-    rotation_generate(
-        rotation_id=rotation.pk, until=today + timedelta(days=14), now=datetime.combine(monday, clock_time(), UTC)
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    return rotation_with(
+        TeamMemberFactory.create_batch(2),
+        name="Team",
+        start=last_monday,
+        generate_until=today + timedelta(days=14),
+        from_start=True,
     )
-    return rotation
 
 
 @pytest.fixture

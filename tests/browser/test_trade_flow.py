@@ -1,14 +1,13 @@
 """A holiday swap clicked through in a real browser: offered by one member, accepted by the other."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from oncall.choices import TradeStatus
-from oncall.models import HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from oncall.services import rotation_generate
-from tests.oncall.factories import TeamMemberFactory
+from oncall.models import HolidayTrade, Shift, TeamMember
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -47,10 +46,8 @@ def test_members_swap_holidays_through_the_pages(transactional_db, live_server, 
     expect = sync_api.expect
     ada, bob = member_with_password("Ada Lovelace"), member_with_password("Bob Dylan")
     team = [ada, bob, TeamMemberFactory(name="Cy Twombly"), TeamMemberFactory(name="Di Fossey")]
-    rotation = Rotation.objects.create(name="Data platform")
-    for position, member in enumerate(team):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, now=timezone.now())  # today through next year
+    next_year_end = date(timezone.localdate().year + 1, 12, 31)
+    rotation = rotation_with(team, name="Data platform", generate_until=next_year_end)  # today through next year
     offered, wanted = swap_within_the_window(ada, bob, rotation.window_years)
 
     # Ada offers one of her holidays for one of Bob's.

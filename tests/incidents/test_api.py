@@ -194,21 +194,40 @@ def test_incident_list_paginates_with_next_links(api):
 
 
 def test_incident_list_query_count_is_flat(api, member, on_call_team, django_assert_max_num_queries):
+    # Each incident's pipeline, assignee, who acknowledged it and who wrote its note: the rows the list joins.
+    added = {}
+
     def add_incidents(count: int) -> None:
         for n in range(count):
             incident = IncidentFactory(
                 detected_at=datetime(2026, 11, 2 + n % 20, 10, tzinfo=UTC), assignee=TeamMemberFactory()
             )
-            incident_step(incident_id=incident.pk, step="acknowledge", member=TeamMemberFactory())
-            incident_note_add(incident=incident, author=TeamMemberFactory(), text="note")
+            acknowledger, author = TeamMemberFactory(), TeamMemberFactory()
+            incident_step(incident_id=incident.pk, step="acknowledge", member=acknowledger)
+            incident_note_add(incident=incident, author=author, text="note")
+            people = (incident.assignee, acknowledger, author)
+            added[incident.pk] = (incident.pipeline.slug, *(person.user.username for person in people))
+
+    def listed(body) -> dict[int, tuple[str, ...]]:
+        return {
+            incident["id"]: (
+                incident["pipeline"],
+                incident["assignee"],
+                incident["acknowledged_by"],
+                *(note["author"] for note in incident["notes"] if note["text"] == "note"),
+            )
+            for incident in body["results"]
+        }
 
     add_incidents(2)
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/incidents/")
+        body = api.get("/api/incidents/").json()
+    assert listed(body) == added
     add_incidents(15)
     with django_assert_max_num_queries(len(few)):
         body = api.get("/api/incidents/").json()
     assert body["count"] == 17 and all(incident["acknowledge_deadline"] for incident in body["results"])
+    assert listed(body) == added
 
 
 # --- who may do what -------------------------------------------------------------------------------
@@ -325,13 +344,23 @@ def test_communications_filter_by_incident_and_query_count_is_flat(api, pipeline
         )  # fmt: skip
         return incident
 
+    def listed(body) -> set[tuple]:
+        return {(m["pipeline"], m["incident"], m["message"], m["sent_by"]) for m in body["results"]}
+
+    def logged() -> set[tuple]:
+        return {
+            (m.pipeline.slug, m.incident_id, m.message, m.sent_by.user.username if m.sent_by else None)
+            for m in Communication.objects.all()
+        }
+
     first = add_messages(2)
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/communications/")
+        body = api.get("/api/communications/").json()
+    assert body["count"] == 3 and listed(body) == logged()
     add_messages(12)
     with django_assert_max_num_queries(len(few)):
         body = api.get("/api/communications/").json()
-    assert body["count"] == 16
+    assert body["count"] == 16 and listed(body) == logged()
     body = api.get("/api/communications/", {"incident": first.pk}).json()
     assert body["count"] == 2 and {m["incident"] for m in body["results"]} == {first.pk}
 
@@ -387,12 +416,21 @@ def test_staff_see_every_notification_and_nobody_writes_them(manager_api, api, m
 
 
 def test_notifications_filter_by_kind_and_query_count_is_flat(manager_api, django_assert_max_num_queries):
-    notify("incident-1-opened", *TeamMemberFactory.create_batch(2))
+    def listed(body) -> set[tuple[str, str]]:
+        return {(n["recipient"], n["subject"]) for n in body["results"]}
+
+    first = TeamMemberFactory.create_batch(2)
+    notify("incident-1-opened", *first)
     with CaptureQueriesContext(connection) as few:
-        manager_api.get("/api/notifications/")
-    notify("incident-2-opened", *TeamMemberFactory.create_batch(20))
+        body = manager_api.get("/api/notifications/").json()
+    assert listed(body) == {(member.email, "About incident-1-opened") for member in first}
+    then = TeamMemberFactory.create_batch(20)
+    notify("incident-2-opened", *then)
     with django_assert_max_num_queries(len(few)):
-        manager_api.get("/api/notifications/")
+        body = manager_api.get("/api/notifications/").json()
+    assert listed(body) == {(member.email, "About incident-1-opened") for member in first} | {
+        (member.email, "About incident-2-opened") for member in then
+    }
     assert manager_api.get("/api/notifications/", {"kind": "incidents.opened"}).json()["count"] == 22
     assert manager_api.get("/api/notifications/", {"kind": "other"}).json()["count"] == 0
 

@@ -10,9 +10,8 @@ from incidents.automatic import alert_severity, recovers, run_signal_record
 from incidents.choices import IncidentStatus, SignalKind
 from incidents.models import Incident
 from oncall.models import Notification
-from pipelines.models import Run
 from pipelines.services import run_upsert
-from tests.pipelines.factories import PipelineFactory
+from tests.pipelines.factories import PipelineFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,5 +132,5 @@ def test_alert_severity_maps_the_label():
 
 
 def test_signal_record_ignores_a_run_status_without_meaning(pipeline):
-    run = Run.objects.create(pipeline=pipeline, external_id="x", scheduled_for=TUESDAY, status="running")
+    run = RunFactory(pipeline=pipeline, scheduled_for=TUESDAY, status="running")
     assert run_signal_record(run=run) is None

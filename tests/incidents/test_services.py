@@ -7,11 +7,10 @@ from incidents.choices import IncidentStatus
 from incidents.exceptions import IncidentStepError
 from incidents.models import Incident
 from incidents.services import incident_deadlines, incident_open, incident_step, incidents_escalate_silence
-from oncall.models import Notification, Rotation, RotationMembership
-from oncall.services import rotation_generate
+from oncall.models import Notification
 from pipelines.models import Pipeline, SlaPolicy
 from tests.incidents.factories import IncidentFactory
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +20,8 @@ WEDNESDAY = datetime(2026, 11, 25, 16, 50, tzinfo=UTC)
 
 @pytest.fixture
 def on_call_team():
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
-    members = [TeamMemberFactory() for _ in range(4)]
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2027, 3, 31), now=datetime(2026, 11, 23, tzinfo=UTC))
-    return rotation, members
+    members = TeamMemberFactory.create_batch(4)
+    return rotation_with(members, name="Team", generate_until=date(2027, 3, 31), from_start=True), members
 
 
 def test_incident_opened_saturday_is_due_monday_0915(on_call_team):

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -295,7 +296,21 @@ def test_list_filters_by_pipeline_severity_status_and_month(member_client, membe
     assert "Enter a month as YYYY-MM" in response.content.decode()
 
 
+def list_rows(html: str) -> set[tuple[str, str, str, str]]:
+    """The incident list's rows: the incident's link, its pipeline, status and assignee."""
+    return set(
+        re.findall(
+            r'<th scope="row"><a href="([^"]+)">[^<]*</a></th>\s*<td><a [^>]*>([^<]+)</a></td>\s*<td>.*?</td>'
+            r"\s*<td>([^<]+)</td>\s*<td>.*?</td>\s*<td>([^<]+)</td>",
+            html,
+            re.S,
+        )
+    )
+
+
 def test_list_query_count_is_flat(member_client, member, on_call_team, django_assert_max_num_queries):
+    added = set()
+
     def add_incidents(count: int) -> None:
         for n in range(count):
             incident = IncidentFactory(
@@ -303,30 +318,45 @@ def test_list_query_count_is_flat(member_client, member, on_call_team, django_as
             )
             if n % 3 == 0:
                 incident_step(incident_id=incident.pk, step="acknowledge", member=member)
+            status = "Acknowledged" if n % 3 == 0 else "Open"
+            added.add((incident.get_absolute_url(), incident.pipeline.name, status, member.name))
 
     add_incidents(3)
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/incidents/")
+        html = member_client.get("/incidents/").content.decode()
+    assert list_rows(html) == added
     add_incidents(25)
     with django_assert_max_num_queries(len(few)):
         response = member_client.get("/incidents/")
     assert len(response.context["rows"]) == 28
+    assert list_rows(response.content.decode()) == added
 
 
 def test_detail_query_count_is_flat(member_client, member, django_assert_max_num_queries):
+    def note(author, text: str) -> str:
+        return f'<span class="muted">— {author.name}</span><br>{text}</p>'
+
     incident = IncidentFactory(detected_at=an_hour_ago(), assignee=member)
     incident_note_add(incident=incident, author=member, text="First")
     with CaptureQueriesContext(connection) as few:
-        member_client.get(incident.get_absolute_url())
+        html = member_client.get(incident.get_absolute_url()).content.decode()
+    assert note(member, "First") in html
+    notes, messages = [], []
     for n in range(10):
-        incident_note_add(incident=incident, author=TeamMemberFactory(), text=f"Note {n}")
+        author, sender = TeamMemberFactory(), TeamMemberFactory()
+        incident_note_add(incident=incident, author=author, text=f"Note {n}")
         communication_log(
             pipeline=incident.pipeline, incident=incident, audience="Owners", message=f"{n}", channel="email",
-            sent_by=TeamMemberFactory(),
+            sent_by=sender,
         )  # fmt: skip
+        notes.append(note(author, f"Note {n}"))
+        messages.append(rf"<td>Owners</td>\s*<td>Email</td>\s*<td>{n}</td>\s*<td>{sender.name}</td>")
     incident_step(incident_id=incident.pk, step="acknowledge", member=member)
     with django_assert_max_num_queries(len(few)):
-        member_client.get(incident.get_absolute_url())
+        html = member_client.get(incident.get_absolute_url()).content.decode()
+    assert note(member, "First") in html and all(text in html for text in notes)
+    assert all(re.search(message, html) for message in messages)
+    assert '<span class="badge">Acknowledged</span>' in html
 
 
 # --- access and the runbook page -------------------------------------------------------------------
@@ -358,10 +388,15 @@ def test_runbook_page_lists_the_pipelines_incidents(member_client, member, pipel
 
 
 def test_runbook_page_costs_one_query_for_its_incidents(member_client, pipeline, django_assert_max_num_queries):
-    IncidentFactory(pipeline=pipeline, detected_at=an_hour_ago())
+    def link(incident) -> str:
+        return f'<th scope="row"><a href="{incident.get_absolute_url()}">#{incident.pk} {incident.title}</a></th>'
+
+    first = IncidentFactory(pipeline=pipeline, detected_at=an_hour_ago())
     with CaptureQueriesContext(connection) as few:
-        member_client.get(pipeline.get_absolute_url())
-    IncidentFactory.create_batch(15, pipeline=pipeline, detected_at=an_hour_ago())
+        html = member_client.get(pipeline.get_absolute_url()).content.decode()
+    assert link(first) in html
+    later = IncidentFactory.create_batch(15, pipeline=pipeline, detected_at=an_hour_ago())
     with django_assert_max_num_queries(len(few)):
         html = member_client.get(pipeline.get_absolute_url()).content.decode()
     assert html.count('<th scope="row"><a href="/incidents/') == 10  # the newest ten
+    assert all(link(incident) in html for incident in later[-10:])  # detected together: the last made

@@ -8,20 +8,20 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from oncall.models import RotationMembership, Shift
-from oncall.services import rotation_generate
-from tests.conftest import NOW
-from tests.oncall.factories import RotationFactory, RotationMembershipFactory, ShiftFactory, TeamMemberFactory
+from tests.oncall.factories import (
+    RotationFactory,
+    RotationMembershipFactory,
+    ShiftFactory,
+    TeamMemberFactory,
+    rotation_with,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def team_rotation(size=4, *, until=date(2027, 1, 31), **fields):
-    rotation = RotationFactory(start_date=date(2026, 11, 23), **fields)
-    members = [TeamMemberFactory() for _ in range(size)]
-    for position, member in enumerate(members):
-        RotationMembershipFactory(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=until, now=NOW)
-    return rotation, members
+    members = TeamMemberFactory.create_batch(size)
+    return rotation_with(members, generate_until=until, **fields), members
 
 
 @pytest.fixture
@@ -159,14 +159,21 @@ def test_rotations_cannot_be_deleted_through_the_api(manager_api, team):
 
 
 def test_rotations_query_count_is_flat(api, django_assert_max_num_queries):
-    team_rotation(2, until=date(2026, 11, 30))
+    def orders(body) -> dict[int, list[str]]:
+        return {r["id"]: r["order"] for r in body["results"]}
+
+    rotation, members = team_rotation(2, until=date(2026, 11, 30))
+    made = {rotation.pk: usernames(members)}
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/rotations/")
+        body = api.get("/api/rotations/").json()
+    assert orders(body) == made
     for _ in range(4):
-        team_rotation(5, until=date(2026, 11, 30))
+        rotation, members = team_rotation(5, until=date(2026, 11, 30))
+        made[rotation.pk] = usernames(members)
     with django_assert_max_num_queries(len(few)):
         body = api.get("/api/rotations/").json()
     assert sorted(len(r["order"]) for r in body["results"]) == [2, 5, 5, 5, 5]
+    assert orders(body) == made
 
 
 # --- who is on call ------------------------------------------------------------------------------
@@ -246,13 +253,22 @@ def test_unknown_member_filter_names_the_username(api, team):
 
 
 def test_shifts_query_count_is_flat(api, django_assert_max_num_queries):
+    def listed(body) -> set[tuple[int, str, str]]:
+        return {(s["rotation"], s["date"], s["member"]) for s in body["results"]}
+
+    def stored() -> set[tuple[int, str, str]]:
+        shifts = Shift.objects.select_related("member__user")
+        return {(s.rotation_id, s.date.isoformat(), s.member.user.username) for s in shifts}
+
     team_rotation(2, until=date(2026, 11, 30))
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/shifts/")
+        body = api.get("/api/shifts/").json()
+    assert body["count"] == 6 and listed(body) == stored()  # today through the 30th
     team_rotation(6, until=date(2027, 3, 31))
     with django_assert_max_num_queries(len(few)):
         body = api.get("/api/shifts/").json()
     assert len({s["member"] for s in body["results"]}) > 2
+    assert body["count"] == Shift.objects.count() and len(body["results"]) == 50 and listed(body) <= stored()
 
 
 def test_shifts_are_read_only(manager_api, team):
@@ -283,12 +299,17 @@ def test_holidays_default_to_this_year_and_reject_bad_years(api, team):
 
 
 def test_holidays_query_count_is_flat(api, django_assert_max_num_queries, team):
+    rotation, _ = team
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/holidays/", {"year": 2027})
-    for _ in range(3):
-        RotationFactory(holiday_country="DE")
+        body = api.get("/api/holidays/", {"year": 2027}).json()
+    assert {h["rotation"] for h in body["results"]} == {rotation.pk}
+    assert {"date": "2027-12-25", "name": "Christmas Day", "rotation": rotation.pk} in body["results"]
+    german = RotationFactory.create_batch(3, holiday_country="DE")
     with django_assert_max_num_queries(len(few)):
-        api.get("/api/holidays/", {"year": 2027})
+        body = api.get("/api/holidays/", {"year": 2027}).json()
+    assert {h["rotation"] for h in body["results"]} == {rotation.pk, *(other.pk for other in german)}
+    for other in german:
+        assert {"date": "2027-10-03", "name": "German Unity Day", "rotation": other.pk} in body["results"]
 
 
 # --- offboarding ---------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from oncall.models import Rotation, RotationMembership, Shift
+from oncall.models import Rotation, Shift
 from oncall.scheduling import shift_bounds
-from oncall.services import member_feed_token_reset, rotation_feed_token_reset, rotation_generate
-from tests.oncall.factories import TeamMemberFactory
+from oncall.services import member_feed_token_reset, rotation_feed_token_reset
+from tests.oncall.factories import RotationFactory, TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ NEW_YORK = "America/New_York"
 
 
 def make_rotation(name: str = "Data platform", time_zone: str = NEW_YORK, **fields) -> Rotation:
-    return Rotation.objects.create(name=name, time_zone=time_zone, **fields)
+    return RotationFactory(name=name, time_zone=time_zone, **fields)
 
 
 def make_shift(rotation: Rotation, day: date, member, **fields) -> Shift:
@@ -132,15 +132,17 @@ def test_feed_covers_sixty_days_back_and_two_years_ahead(client, rotation):
     assert uids(fetch(client, member_feed_url(jane))) == {f"shift-{shift.pk}@pipeline-ops" for shift in inside}
 
 
-def test_rotation_feed_lists_every_generated_shift(client, rotation):
+def test_rotation_feed_lists_every_generated_shift(client):
     members = TeamMemberFactory.create_batch(3)
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
     today = timezone.localdate()
-    rotation.start_date = today - timedelta(days=today.weekday())
-    rotation.save()
-    start_of_rotation = datetime.combine(rotation.start_date, time(), rotation.tz)
-    rotation_generate(rotation_id=rotation.pk, until=today + timedelta(days=45), now=start_of_rotation)
+    rotation = rotation_with(
+        members,
+        name="Data platform",
+        time_zone=NEW_YORK,
+        start=today - timedelta(days=today.weekday()),
+        generate_until=today + timedelta(days=45),
+        from_start=True,
+    )
     make_shift(make_rotation("Finance"), today, members[0])  # another rotation's shift stays out
 
     calendar = fetch(client, rotation_feed_url(rotation))
@@ -156,23 +158,29 @@ def test_member_feed_query_count_stays_flat(client, rotation, django_assert_num_
     jane = TeamMemberFactory()
     today = timezone.localdate()
     finance = make_rotation("Finance", "Europe/Berlin")
-    for offset in range(30):
-        make_shift(rotation if offset % 2 else finance, today + timedelta(days=offset), jane)
+    shifts = [
+        make_shift(rotation if offset % 2 else finance, today + timedelta(days=offset), jane) for offset in range(30)
+    ]
 
     with django_assert_num_queries(2):  # the member by token, then the shifts with rotation and member
         calendar = fetch(client, member_feed_url(jane))
     assert len(calendar.events) == 30
+    assert uids(calendar) == {f"shift-{shift.pk}@pipeline-ops" for shift in shifts}
+    assert {str(event["SUMMARY"]) for event in calendar.events} == {f"On call: {jane.name}"}
+    zones = {str(event["UID"]): event["DTSTART"].params["TZID"] for event in calendar.events}
+    assert zones == {f"shift-{shift.pk}@pipeline-ops": shift.rotation.time_zone for shift in shifts}
 
 
 def test_rotation_feed_query_count_stays_flat(client, rotation, django_assert_num_queries):
     members = TeamMemberFactory.create_batch(3)
     today = timezone.localdate()
-    for offset in range(30):
-        make_shift(rotation, today + timedelta(days=offset), members[offset % 3])
+    shifts = [make_shift(rotation, today + timedelta(days=offset), members[offset % 3]) for offset in range(30)]
 
     with django_assert_num_queries(2):
         calendar = fetch(client, rotation_feed_url(rotation))
     assert len(calendar.events) == 30
+    holders = {str(event["UID"]): str(event["SUMMARY"]).split(": ", 1)[1] for event in calendar.events}
+    assert holders == {f"shift-{shift.pk}@pipeline-ops": shift.member.name for shift in shifts}
 
 
 def test_feed_with_a_wrong_token_is_not_found(client, rotation):

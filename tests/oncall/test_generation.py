@@ -7,20 +7,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from oncall.models import HolidayRecord, Rotation, RotationMembership, Shift
+from oncall.models import HolidayRecord, Rotation, Shift
 from oncall.services import TEAM_ROTATION, holiday_history, rotation_generate
 from tests.conftest import NOW
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
 
 def make_rotation(size=4, **fields):
-    rotation = Rotation.objects.create(name=fields.pop("name", "Team"), start_date=date(2026, 11, 23), **fields)
-    members = [TeamMemberFactory() for _ in range(size)]
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    return rotation, members
+    members = TeamMemberFactory.create_batch(size)
+    return rotation_with(members, name="Team", **fields), members
 
 
 def assert_holiday_rules(shifts, window_years, history=()):

@@ -5,11 +5,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.core import mail
 
-from oncall.models import Notification, Rotation, RotationMembership, Shift
+from oncall.models import Notification, Rotation, Shift
 from oncall.reminders import BLOCK_REMINDER, HOLIDAY_REMINDER, shift_reminders_send
 from oncall.scheduling import shift_bounds
-from oncall.services import rotation_generate
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import RotationFactory, TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +27,10 @@ def at(day: date, hour: int, rotation: Rotation) -> datetime:
 
 def make_rotation(*, start: date, until: date, names: list[str], **fields) -> Rotation:
     """A generated weekly rotation in New York, members in the order given."""
-    rotation = Rotation.objects.create(name="Data platform", time_zone=NEW_YORK, start_date=start, **fields)
-    for position, name in enumerate(names):
-        RotationMembership.objects.create(rotation=rotation, member=TeamMemberFactory(name=name), position=position)
-    rotation_generate(rotation_id=rotation.pk, until=until, now=at(start, 0, rotation))
-    return rotation
+    members = [TeamMemberFactory(name=name) for name in names]
+    return rotation_with(
+        members, name="Data platform", time_zone=NEW_YORK, start=start, generate_until=until, from_start=True, **fields
+    )
 
 
 @pytest.fixture
@@ -140,7 +138,7 @@ def hold(rotation: Rotation, first: date, holders: list[tuple[object, str]]) -> 
 
 @pytest.fixture
 def christmas_week():
-    rotation = Rotation.objects.create(name="Data platform", time_zone=NEW_YORK, start_date=date(2025, 12, 15))
+    rotation = RotationFactory(name="Data platform", time_zone=NEW_YORK, start_date=date(2025, 12, 15))
     return rotation, TeamMemberFactory(name="Alice Adams"), TeamMemberFactory(name="Bob Brown")
 
 

@@ -105,26 +105,41 @@ def test_trades_filter_by_status_and_paginate(team, pending_swap):
 def test_trade_list_query_count_is_pinned(team, django_assert_num_queries):
     a, b, c, d = team
     offered, wanted = quiet_swap(a, b)
-    holiday_trade_request(requester=a, shift=offered, counterparty=b, counterparty_shift=wanted, now=NOW)
+    trades = [holiday_trade_request(requester=a, shift=offered, counterparty=b, counterparty_shift=wanted, now=NOW)]
     manager_id = TeamMemberFactory(is_manager=True).user_id
 
     def manager_api() -> APIClient:
         # The user loaded afresh, as each real request does: nothing about them is cached yet.
         return api_as(get_user_model().objects.get(pk=manager_id))
 
+    def listed(body) -> dict[int, tuple]:
+        return {
+            t["id"]: (t["shift"], t["requested_by"], t["counterparty"], t["counterparty_shift"])
+            for t in body["results"]
+        }
+
+    def made() -> dict[int, tuple]:
+        return {
+            t.pk: (t.shift_id, t.requested_by.user.username, t.counterparty.user.username, t.counterparty_shift_id)
+            for t in trades
+        }
+
     # Their groups (a service account?), their member (a manager?), the page's count, the page.
     api = manager_api()
     with django_assert_num_queries(4):
-        assert api.get("/api/trades/").json()["count"] == 1
+        body = api.get("/api/trades/").json()
+    assert body["count"] == 1 and listed(body) == made()
     for member in (c, d):
         for shift in holidays_of(member)[:3]:
-            holiday_trade_request(requester=member, shift=shift, counterparty=a, now=NOW)
+            trades.append(holiday_trade_request(requester=member, shift=shift, counterparty=a, now=NOW))
     api = manager_api()
     with django_assert_num_queries(4):
-        assert api.get("/api/trades/").json()["count"] == 7
+        body = api.get("/api/trades/").json()
+    assert body["count"] == 7 and listed(body) == made()
     api = api_as(get_user_model().objects.get(pk=a.user_id))
     with django_assert_num_queries(4):  # a member's own trades: the same queries, filtered
-        assert api.get("/api/trades/").json()["count"] == 7
+        body = api.get("/api/trades/").json()
+    assert body["count"] == 7 and listed(body) == made()
 
 
 # --- offering ------------------------------------------------------------------------------------

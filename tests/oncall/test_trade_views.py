@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from oncall.choices import TradeStatus
-from oncall.models import HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
-from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request, rotation_generate
+from oncall.models import HolidayTrade, Shift, TeamMember
+from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request
 from tests.conftest import NOW
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,8 @@ ACTIONS = ("accept", "decline", "cancel")
 
 def trading_team(size: int = 4) -> list[TeamMember]:
     """A rotation planned through 2027: holidays from Thanksgiving 2026 on, each member holding some."""
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
-    members = [TeamMemberFactory() for _ in range(size)]
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2027, 12, 31), now=NOW)
+    members = TeamMemberFactory.create_batch(size)
+    rotation_with(members, name="Team", generate_until=date(2027, 12, 31))
     return members
 
 
@@ -240,21 +237,41 @@ def test_history_lists_decided_trades_newest_first_with_their_warning(client, te
     assert "Christmas Day" in html and "as a give-away" in html and "Accepted" in html
 
 
+def trade_row(html: str, trade: HolidayTrade) -> str:
+    """The trade's row on the trades page."""
+    match = re.search(rf'<tr id="trade-{trade.pk}">.*?</tr>', html, re.S)
+    assert match, f"no row for trade {trade.pk}"
+    return match[0]
+
+
+def shows(row: str, *people: TeamMember, shift: Shift, status: str = "") -> bool:
+    """Whether the row names the people, the shift's holiday and day, and the status."""
+    holiday = f'<strong>{escape(shift.holiday_name)}</strong>, <time datetime="{shift.date:%Y-%m-%d}">'
+    return all(person.name in row for person in people) and holiday in row and status in row
+
+
 def test_trade_list_query_count_is_flat(client, team, django_assert_max_num_queries):
     a, b, c, d = team
     offered, wanted = quiet_swap(a, b)
-    holiday_trade_request(requester=a, shift=offered, counterparty=b, counterparty_shift=wanted, now=NOW)
+    swap = holiday_trade_request(requester=a, shift=offered, counterparty=b, counterparty_shift=wanted, now=NOW)
     client.force_login(a.user)
     with CaptureQueriesContext(connection) as few:
-        client.get("/trades/")
+        html = client.get("/trades/").content.decode()
+    assert shows(trade_row(html, swap), b, shift=offered, status="Pending")
+    declined, pending = [], []
     for other in (c, d):
         for shift in holidays_of(other)[:2]:
             trade = holiday_trade_request(requester=other, shift=shift, counterparty=a, now=NOW)
             holiday_trade_decline(trade_id=trade.pk, member=a, now=NOW)
-        holiday_trade_request(requester=other, shift=holidays_of(other)[2], counterparty=a, now=NOW)
+            declined.append(trade)
+        pending.append(holiday_trade_request(requester=other, shift=holidays_of(other)[2], counterparty=a, now=NOW))
     with django_assert_max_num_queries(len(few)):
         response = client.get("/trades/")
     assert len(response.context["history"]) == 4 and len(response.context["incoming"]) == 2
+    html = response.content.decode()
+    assert shows(trade_row(html, swap), b, shift=offered, status="Pending")
+    assert all(shows(trade_row(html, t), t.requested_by, shift=t.shift) for t in pending)
+    assert all(shows(trade_row(html, t), t.requested_by, shift=t.shift, status="Declined") for t in declined)
 
 
 def test_nav_links_to_the_trades_page(client, team):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from oncall.choices import TradeStatus
 from oncall.exceptions import TradeError, TradeNeedsConfirmation
-from oncall.models import HolidayTrade, Notification, Rotation, RotationMembership, Shift
+from oncall.models import HolidayTrade, Notification, Rotation, Shift
 from oncall.services import (
     holiday_trade_accept,
     holiday_trade_cancel,
@@ -18,17 +18,13 @@ from oncall.services import (
     rotation_generate,
 )
 from tests.conftest import NOW
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 from tests.races import postgresql_only, race
 
 
 def build_rotation():
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
-    members = [TeamMemberFactory() for _ in range(4)]
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2030, 12, 31), now=NOW)
-    return rotation, members
+    members = TeamMemberFactory.create_batch(4)
+    return rotation_with(members, name="Team", generate_until=date(2030, 12, 31)), members
 
 
 def holiday_of(member, year=2027, exclude=()):

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from oncall.models import HolidayRecord, Rotation, RotationMembership, Shift
-from oncall.services import holiday_history, member_offboard, rotation_generate
+from oncall.models import HolidayRecord, Shift
+from oncall.services import holiday_history, member_offboard
 from tests.conftest import NOW
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +17,7 @@ EFFECTIVE = date(2027, 1, 4)
 
 @pytest.fixture
 def rotation():
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
-    for position in range(4):
-        RotationMembership.objects.create(rotation=rotation, member=TeamMemberFactory(), position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2028, 12, 31), now=NOW)
-    return rotation
+    return rotation_with(TeamMemberFactory.create_batch(4), name="Team", generate_until=date(2028, 12, 31))
 
 
 def shifts_by_day(rotation):

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -12,24 +13,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from oncall.models import HolidayRecord, Rotation, Shift, TeamMember
-from oncall.services import rotation_generate
 from tests.conftest import NOW
 from tests.oncall.factories import (
     RotationFactory,
-    RotationMembershipFactory,
     ShiftFactory,
     TeamMemberFactory,
+    rotation_with,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def team_rotation(members, *, until=date(2027, 1, 31), **fields):
-    rotation = RotationFactory(start_date=date(2026, 11, 23), **fields)
-    for position, member in enumerate(members):
-        RotationMembershipFactory(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=until, now=NOW)
-    return rotation
+    return rotation_with(members, generate_until=until, **fields)
 
 
 def cell_html(html: str, day: date) -> str:
@@ -77,15 +73,34 @@ def test_home_says_so_when_nobody_is_on_call(member_client):
     assert "Empty rotation" in html and "Nobody: no shift covers now." in html
 
 
+def on_call_cells(html: str) -> dict[str, tuple[str, str]]:
+    """Each rotation on the home page: its "now" and "next" cells."""
+    rows = re.findall(r"<tr>\s*<th scope=\"row\"><a [^>]*>([^<]+)</a>(.*?)</tr>", html, flags=re.S)
+    return {name: tuple(re.findall(r"<td>(.*?)</td>", row, flags=re.S)[:2]) for name, row in rows}
+
+
+def assert_home_shows_holders(html: str, rotations: list[Rotation]) -> None:
+    """Each rotation's row names who holds today's shift and the next other member to hold one."""
+    cells = on_call_cells(html)
+    assert set(cells) == {rotation.name for rotation in rotations}
+    for rotation in rotations:
+        now = rotation.shifts.get(date=NOW.date()).member
+        then = rotation.shifts.filter(date__gt=NOW.date()).exclude(member=now).order_by("date").first().member
+        now_cell, next_cell = cells[rotation.name]
+        assert now.name in now_cell and then.name in next_cell, rotation
+
+
 def test_home_query_count_is_flat(member_client, django_assert_max_num_queries):
-    team_rotation([TeamMemberFactory() for _ in range(2)], until=date(2026, 12, 10))
+    rotations = [team_rotation([TeamMemberFactory() for _ in range(2)], until=date(2026, 12, 10))]
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/")
+        html = member_client.get("/").content.decode()
+    assert_home_shows_holders(html, rotations)
     for _ in range(3):
-        team_rotation([TeamMemberFactory() for _ in range(3)], until=date(2026, 12, 31))
+        rotations.append(team_rotation([TeamMemberFactory() for _ in range(3)], until=date(2026, 12, 31)))
     with django_assert_max_num_queries(len(few)):
         response = member_client.get("/")
     assert len(response.context["on_call"]) == 4
+    assert_home_shows_holders(response.content.decode(), rotations)
 
 
 def test_local_time_script_is_served_and_uses_the_browsers_zone():
@@ -189,17 +204,27 @@ def test_calendar_has_no_my_shifts_for_a_user_who_is_not_a_member(client, team):
 
 
 def test_calendar_query_count_is_flat(member_client, django_assert_max_num_queries, team):
+    def assert_cells_show(html: str, shifts) -> None:
+        """Each shift's holder in its day's cell of the December page (30 November to 3 January)."""
+        shifts = shifts.filter(date__range=(date(2026, 11, 30), date(2027, 1, 3))).select_related("member")
+        assert shifts
+        for shift in shifts:
+            assert shift.member.name in cell_html(html, shift.date), shift
+
     _, (ada, *_) = team
     team_rotation([TeamMemberFactory()], until=date(2026, 12, 1))  # two rotations: the page offers a choice
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/oncall/", {"month": "2026-12", "member": ada.user.username})
+        html = member_client.get("/oncall/", {"month": "2026-12", "member": ada.user.username}).content.decode()
+    assert_cells_show(html, Shift.objects.filter(member=ada))
     team_rotation([TeamMemberFactory() for _ in range(6)])
     team_rotation([TeamMemberFactory() for _ in range(3)], holiday_country="DE")
     with django_assert_max_num_queries(len(few)):
-        member_client.get("/oncall/", {"month": "2026-12", "member": ada.user.username})
+        html = member_client.get("/oncall/", {"month": "2026-12", "member": ada.user.username}).content.decode()
+    assert_cells_show(html, Shift.objects.filter(member=ada))
     with django_assert_max_num_queries(len(few)):
         response = member_client.get("/oncall/", {"month": "2026-12"})
     assert sum(len(day.shifts) for week in response.context["weeks"] for day in week) == 3 * 35 + 2
+    assert_cells_show(response.content.decode(), Shift.objects.all())
 
 
 # --- holiday matrix ------------------------------------------------------------------------------
@@ -265,18 +290,49 @@ def test_holiday_matrix_years_are_bounded(member_client, team):
     assert list(response.context["years"]) == list(range(2012, 2027))
 
 
+def matrix_cells(response) -> dict[tuple[str, int], str]:
+    """The holiday matrix's cells by holiday and year."""
+    html = response.content.decode()
+    table = html[html.index('<table class="holiday-matrix">') :]
+    table = table[: table.index("</table>")]
+    cells = {}
+    for name, row in re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>(.*?)</tr>", table, flags=re.S):
+        row_cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        cells |= {(unescape(name), year): cell for year, cell in zip(response.context["years"], row_cells, strict=True)}
+    return cells
+
+
 def test_holiday_matrix_query_count_is_flat(member_client, django_assert_max_num_queries, team):
+    def assert_holders(response, records=()) -> None:
+        """The shown rotation's holiday shifts and the recorded history, each in its holiday's cell for the year."""
+        cells = matrix_cells(response)
+        years = response.context["years"]
+        shifts = (
+            response.context["rotation"].shifts.holidays().filter(date__year__gte=years[0], date__year__lte=years[-1])
+        )
+        assert shifts
+        for shift in shifts.select_related("member"):
+            assert shift.member.name in cells[(shift.holiday_name, shift.date.year)], shift
+        for record in records:
+            cell = cells[(record.holiday_name, record.date.year)]
+            assert record.member.name in cell and ">history</span>" in cell, record
+
     _, members = team
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/oncall/holidays/")
+        response = member_client.get("/oncall/holidays/")
+    assert_holders(response)
+    records = []
     for year in range(2018, 2026):
         for index, name in enumerate(["New Year's Day", "Independence Day", "Christmas Day"]):
-            HolidayRecord.objects.create(
-                date=date(year, [1, 7, 12][index], [1, 4, 25][index]), holiday_name=name, member=members[year % 4]
+            records.append(
+                HolidayRecord.objects.create(
+                    date=date(year, [1, 7, 12][index], [1, 4, 25][index]), holiday_name=name, member=members[year % 4]
+                )
             )
     team_rotation([TeamMemberFactory() for _ in range(5)])
     with django_assert_max_num_queries(len(few)):
-        member_client.get("/oncall/holidays/", {"from": "2018", "to": "2027"})
+        response = member_client.get("/oncall/holidays/", {"from": "2018", "to": "2027"})
+    assert_holders(response, records)
 
 
 # --- offboarding ---------------------------------------------------------------------------------

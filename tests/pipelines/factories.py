@@ -1,7 +1,9 @@
+from datetime import UTC, datetime, timedelta
+
 import factory
 
-from pipelines.choices import OwnerRole
-from pipelines.models import DownstreamTeam, Ownership, Pipeline
+from pipelines.choices import OwnerRole, RunStatus
+from pipelines.models import DownstreamTeam, Ownership, Pipeline, Run
 from tests.oncall.factories import TeamMemberFactory
 
 
@@ -36,3 +38,24 @@ class PipelineFactory(factory.django.DjangoModelFactory):
     def secondary(self, create, extracted, **kwargs):
         if create and extracted is not False:
             Ownership.objects.create(pipeline=self, member=extracted or TeamMemberFactory(), role=OwnerRole.SECONDARY)
+
+
+class RunFactory(factory.django.DjangoModelFactory):
+    """A run of the 06:00 schedule on Tuesday 24 November 2026; a successful one finishes an hour after.
+
+    No start, data time or record counts unless given; `reported=True` adds clean counts (1000 records, none bad).
+    """
+
+    class Meta:
+        model = Run
+
+    class Params:
+        reported = factory.Trait(records_total=1000, records_dropped=0, records_invalid=0, critical_nulls=0)
+
+    pipeline = factory.SubFactory(PipelineFactory)
+    external_id = factory.Sequence(lambda n: f"run-{n}")
+    scheduled_for = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    status = RunStatus.SUCCESS
+    finished_at = factory.LazyAttribute(
+        lambda o: o.scheduled_for + timedelta(hours=1) if o.status == RunStatus.SUCCESS else None
+    )

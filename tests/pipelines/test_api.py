@@ -41,22 +41,42 @@ def test_pipelines_api_search_filter(api, imported_seed):
     assert [p["slug"] for p in body["results"]] == ["engagement-pipeline"]
 
 
+def owners_and_team(pipelines) -> dict[str, tuple[str, str, str]]:
+    """Each pipeline's owners (usernames) and downstream team, as the pipelines API shows them."""
+    return {
+        p.slug: (p.primary_owner.user.username, p.secondary_owner.user.username, p.critical_downstream_team.name)
+        for p in pipelines
+    }
+
+
+def listed_owners_and_team(body) -> dict[str, tuple[str, str, str]]:
+    return {p["slug"]: (p["primary_owner"], p["secondary_owner"], p["downstream_team"]) for p in body["results"]}
+
+
 def test_pipelines_api_query_count_is_flat(api, django_assert_max_num_queries):
-    PipelineFactory.create_batch(2)
+    pipelines = PipelineFactory.create_batch(2)
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/pipelines/")
-    PipelineFactory.create_batch(20)
+        body = api.get("/api/pipelines/").json()
+    assert listed_owners_and_team(body) == owners_and_team(pipelines)
+    pipelines += PipelineFactory.create_batch(20)
     with django_assert_max_num_queries(len(few)):
-        api.get("/api/pipelines/")
+        body = api.get("/api/pipelines/").json()
+    assert body["count"] == 22 and listed_owners_and_team(body) == owners_and_team(pipelines)
 
 
-def test_members_api_query_count_is_flat(api, django_assert_max_num_queries):
-    PipelineFactory.create_batch(2)
+def test_members_api_query_count_is_flat(api, member, django_assert_max_num_queries):
+    def usernames(pipelines) -> set[str]:
+        owners = {owner for p in pipelines for owner in (p.primary_owner, p.secondary_owner)}
+        return {owner.user.username for owner in owners | {member}}
+
+    pipelines = PipelineFactory.create_batch(2)
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/members/")
-    PipelineFactory.create_batch(20)
+        body = api.get("/api/members/").json()
+    assert {m["username"] for m in body["results"]} == usernames(pipelines)
+    pipelines += PipelineFactory.create_batch(20)
     with django_assert_max_num_queries(len(few)):
-        api.get("/api/members/")
+        body = api.get("/api/members/").json()
+    assert body["count"] == 45 and {m["username"] for m in body["results"]} == usernames(pipelines)
 
 
 def test_manager_edits_schedule_and_runbook_fields(manager_api):

@@ -3,9 +3,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.core import mail
 
-from pipelines.models import Contact, DelayRule, Run
+from pipelines.models import Contact, DelayRule
 from pipelines.services import delay_contacts_notify, first_missed_deadline
-from tests.pipelines.factories import PipelineFactory
+from tests.pipelines.factories import PipelineFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,7 @@ def test_contact_is_emailed_once_when_data_is_the_rules_days_late(django_capture
     pipeline = PipelineFactory()
     ray = Contact.objects.create(name="Ray Charley", organisation="Sales", email="ray@example.com")
     DelayRule.objects.create(pipeline=pipeline, contact=ray, days_after_deadline=2, data_description="sales data")
-    Run.objects.create(
-        pipeline=pipeline,
-        external_id="r1",
-        scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC),
-        status="success",
-        finished_at=datetime(2026, 11, 23, 7, tzinfo=UTC),
-    )
+    RunFactory(pipeline=pipeline, scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC))  # finished at 07:00
     # Last delivery Monday 07:00 → Tuesday 08:00 missed → Thursday 08:00 is two days after.
     with django_capture_on_commit_callbacks(execute=True):
         assert (
@@ -60,13 +54,7 @@ def test_runbook_page_shows_that_the_contact_was_told(member_client):
     pipeline = PipelineFactory()
     ray = Contact.objects.create(name="Ray Charley", organisation="Sales", email="ray@example.com")
     DelayRule.objects.create(pipeline=pipeline, contact=ray, days_after_deadline=2, data_description="sales data")
-    Run.objects.create(
-        pipeline=pipeline,
-        external_id="r1",
-        scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC),
-        status="success",
-        finished_at=datetime(2026, 11, 23, 7, tzinfo=UTC),
-    )
+    RunFactory(pipeline=pipeline, scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC))  # finished at 07:00
     assert "Contacted" not in member_client.get(pipeline.get_absolute_url()).content.decode()
     delay_contacts_notify(now=datetime(2026, 11, 27, 9, tzinfo=UTC), deadline=EIGHT, closed_days=set())
     html = member_client.get(pipeline.get_absolute_url()).content.decode()

@@ -1,4 +1,5 @@
 import functools
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -6,7 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from pipelines.models import Run
-from tests.pipelines.factories import PipelineFactory
+from tests.pipelines.factories import PipelineFactory, RunFactory
 from tests.races import postgresql_only, race
 
 pytestmark = pytest.mark.django_db
@@ -100,22 +101,27 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
 
     client = APIClient()
     client.force_authenticate(member.user)
+
+    def listed(body) -> list[tuple[str, str, str]]:
+        return [(run["pipeline"], run["external_id"], run["status"]) for run in body["results"]]
+
     for i in range(3):
-        Run.objects.create(
-            pipeline=pipeline,
-            external_id=f"r{i}",
-            scheduled_for=f"2026-11-2{i}T06:00:00Z",
-            status="success",
-            finished_at=f"2026-11-2{i}T07:00:00Z",
-        )
+        RunFactory(pipeline=pipeline, external_id=f"r{i}", scheduled_for=datetime(2026, 11, 20 + i, 6, tzinfo=UTC))
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
     assert body["count"] == 3
+    assert listed(body) == [(pipeline.slug, f"r{i}", "success") for i in (2, 1, 0)]  # the latest first
     other = PipelineFactory()
-    for i in range(20):
-        Run.objects.create(pipeline=other, external_id=f"o{i}", scheduled_for="2026-11-20T06:00:00Z", status="failed")
+    failed = RunFactory.create_batch(
+        20, pipeline=other, scheduled_for=datetime(2026, 11, 20, 6, tzinfo=UTC), status="failed"
+    )
     with django_assert_max_num_queries(len(few)):
-        assert client.get("/api/runs/").json()["count"] == 23
+        body = client.get("/api/runs/").json()
+    assert body["count"] == 23
+    assert sorted(listed(body)) == sorted(
+        [(pipeline.slug, f"r{i}", "success") for i in range(3)]
+        + [(other.slug, run.external_id, "failed") for run in failed]
+    )
     assert client.get("/api/runs/", {"scheduled_after": "not-a-time"}).status_code == 400
 
 

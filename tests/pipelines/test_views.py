@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,22 +28,56 @@ def test_runbook_list_search_matches_names_and_text(member_client, imported_seed
     assert b"No runbook matches." in response.content
 
 
+def runbook_rows(html: str) -> set[tuple[str, ...]]:
+    """The runbook list's rows: link, name, primary owner, secondary owner, downstream team."""
+    cell = r"\s*<td>([^<]*)</td>"
+    return set(re.findall(rf'<tr>\s*<td><a href="([^"]+)">([^<]+)</a></td>{cell}{cell}{cell}\s*</tr>', html))
+
+
+def expected_rows(pipelines) -> set[tuple[str, ...]]:
+    return {
+        (p.get_absolute_url(), p.name, p.primary_owner.name, p.secondary_owner.name, p.critical_downstream_team.name)
+        for p in pipelines
+    }
+
+
 def test_runbook_list_query_count_is_flat(member_client, django_assert_max_num_queries):
-    PipelineFactory.create_batch(3)
+    pipelines = PipelineFactory.create_batch(3)
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/runbooks/")
-    PipelineFactory.create_batch(12)
+        html = member_client.get("/runbooks/").content.decode()
+    assert runbook_rows(html) == expected_rows(pipelines)
+    pipelines += PipelineFactory.create_batch(12)
     with django_assert_max_num_queries(len(few)):
-        member_client.get("/runbooks/")
+        html = member_client.get("/runbooks/").content.decode()
+    assert runbook_rows(html) == expected_rows(pipelines)
 
 
-def test_team_page_query_count_is_flat(member_client, django_assert_max_num_queries):
-    PipelineFactory.create_batch(2)
+def team_rows(html: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Each member on the team page, with the runbook links in their primary and secondary owner columns."""
+    rows = {}
+    for name, cells in re.findall(r'<th scope="row">([^<]+)<.*?</th>(.*?)</tr>', html, re.S):
+        *_, primary, secondary = re.findall(r"<td>(.*?)</td>", cells, re.S)
+        rows[name.strip()] = (re.findall(r'href="([^"]+)"', primary), re.findall(r'href="([^"]+)"', secondary))
+    return rows
+
+
+def expected_team_rows(member, pipelines) -> dict[str, tuple[list[str], list[str]]]:
+    rows = {member.name: ([], [])}
+    for p in pipelines:
+        rows[p.primary_owner.name] = ([p.get_absolute_url()], [])
+        rows[p.secondary_owner.name] = ([], [p.get_absolute_url()])
+    return rows
+
+
+def test_team_page_query_count_is_flat(member_client, member, django_assert_max_num_queries):
+    pipelines = PipelineFactory.create_batch(2)
     with CaptureQueriesContext(connection) as few:
-        member_client.get("/team/")
-    PipelineFactory.create_batch(10)
+        html = member_client.get("/team/").content.decode()
+    assert team_rows(html) == expected_team_rows(member, pipelines)
+    pipelines += PipelineFactory.create_batch(10)
     with django_assert_max_num_queries(len(few)):
-        member_client.get("/team/")
+        html = member_client.get("/team/").content.decode()
+    assert team_rows(html) == expected_team_rows(member, pipelines)
 
 
 def test_runbook_detail_renders_sections_links_and_contacts(member_client, imported_seed):

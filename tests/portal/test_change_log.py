@@ -9,15 +9,15 @@ from django.core.management import call_command
 
 from oncall.choices import TradeStatus
 from oncall.history import change_source, history_of
-from oncall.models import CustomHoliday, HolidayTrade, Rotation
+from oncall.models import CustomHoliday
 from oncall.services import members_deactivate_departed
 from oncall.tasks import expire_holiday_trades
 from pipelines.models import Contact, DelayRule, DownstreamTeam, Pipeline, SlaPolicy
 from sla.models import SlaReview
-from sla.services import sla_month_compute
 from tests.conftest import NOW, SEED_PLAN
-from tests.oncall.factories import RotationMembershipFactory, ShiftFactory, TeamMemberFactory
+from tests.oncall.factories import HolidayTradeFactory, RotationFactory, TeamMemberFactory, rotation_with
 from tests.pipelines.factories import PipelineFactory
+from tests.sla.factories import SlaReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +138,8 @@ def test_change_log_plan_import_records_its_source():
 
 
 def test_change_log_rotation_settings_and_order(manager_api, manager, later):
-    rotation = Rotation.objects.create(name="Data platform", start_date=date(2026, 11, 23))
-    a, b = (RotationMembershipFactory(rotation=rotation, position=i).member for i in range(2))
+    a, b = TeamMemberFactory.create_batch(2)
+    rotation = rotation_with([a, b], name="Data platform")
     later()
     response = manager_api.patch(
         f"/api/rotations/{rotation.pk}/",
@@ -156,7 +156,7 @@ def test_change_log_rotation_settings_and_order(manager_api, manager, later):
 
 
 def test_change_log_custom_holiday_under_its_rotation(later):
-    rotation = Rotation.objects.create(name="Data platform")
+    rotation = RotationFactory(name="Data platform")
     later()
     with change_source("admin"):
         holiday = CustomHoliday.objects.create(rotation=rotation, date=date(2026, 12, 24), name="Christmas Eve")
@@ -165,15 +165,8 @@ def test_change_log_custom_holiday_under_its_rotation(later):
     assert fields(entry)["name"] == ("—", "Christmas Eve")
 
 
-def pending_trade() -> HolidayTrade:
-    rotation = Rotation.objects.create(name="Data platform", start_date=date(2026, 11, 23))
-    a, b = TeamMemberFactory(), TeamMemberFactory()
-    shift = ShiftFactory(rotation=rotation, member=a, date=date(2026, 12, 25), kind="holiday", holiday_name="Christmas")
-    return HolidayTrade.objects.create(shift=shift, requested_by=a, counterparty=b)
-
-
 def test_change_log_trade_declined_on_the_page(client, later):
-    trade = pending_trade()
+    trade = HolidayTradeFactory()  # pending, about Christmas Day
     later()
     client.force_login(trade.counterparty.user)
     assert client.post(f"/trades/{trade.pk}/decline/").status_code == 302
@@ -186,7 +179,7 @@ def test_change_log_trade_declined_on_the_page(client, later):
 
 
 def test_change_log_trade_expired_by_the_job(clock):
-    trade = pending_trade()
+    trade = HolidayTradeFactory()  # pending, about Christmas Day
     clock.move_to(datetime(2026, 12, 26, 12, 0, tzinfo=NOW.tzinfo))
     assert expire_holiday_trades.delay().get() == 1
     entry = latest("trade", trade.pk)
@@ -217,8 +210,7 @@ def test_change_log_sla_policy_edited_through_the_api(manager_client, manager, l
 
 
 def test_change_log_sla_sign_off_on_the_month_page(manager_client, manager):
-    PipelineFactory()
-    sla_month_compute(month=date(2026, 10, 1), now=NOW)  # a month needs figures to be signed off
+    SlaReportFactory(month=date(2026, 10, 1))  # a month needs figures to be signed off
     response = manager_client.post("/sla/2026-10/sign-off/", {"notes": "Fine.", "action_items": ""})
     assert response.status_code == 302
     review = SlaReview.objects.get()

@@ -85,13 +85,38 @@ def test_changes_endpoint_needs_a_signed_in_user():
     assert APIClient().get("/api/changes/").status_code == 401
 
 
-def test_changes_endpoint_query_count_is_flat(api, django_assert_max_num_queries):
-    PipelineFactory.create_batch(2)
+def made_entries(member, pipelines) -> dict[tuple[str, int], tuple[str, str]]:
+    """The creation of each row the factories made: its label and the name (for an ownership, the pipeline) set."""
+    entries = {("member", member.pk): (f"Team member {member.name}", member.name)}
+    for pipeline in pipelines:
+        team = pipeline.critical_downstream_team
+        entries[("pipeline", pipeline.pk)] = (f"Pipeline {pipeline.name}", pipeline.name)
+        entries[("downstream_team", team.pk)] = (f"Downstream team {team.name}", team.name)
+        for ownership in pipeline.ownerships.select_related("member"):
+            entries[("ownership", ownership.pk)] = (f"Ownership #{ownership.pk}", pipeline.name)
+            entries[("member", ownership.member.pk)] = (f"Team member {ownership.member.name}", ownership.member.name)
+    return entries
+
+
+def listed_entries(body) -> dict[tuple[str, int], tuple[str, str]]:
+    entries = {}
+    for row in body["results"]:
+        after = {change["field"]: change["after"] for change in row["changes"]}
+        entries[(row["object_type"], row["object_id"])] = (row["object"], after.get("name", after.get("pipeline")))
+    return entries
+
+
+def test_changes_endpoint_query_count_is_flat(api, member, django_assert_max_num_queries):
+    pipelines = PipelineFactory.create_batch(2)
     with CaptureQueriesContext(connection) as few:
-        api.get("/api/changes/")
-    PipelineFactory.create_batch(10)
+        body = api.get("/api/changes/").json()
+    assert listed_entries(body) == made_entries(member, pipelines)
+    pipelines += PipelineFactory.create_batch(10)
     with django_assert_max_num_queries(len(few)):
-        api.get("/api/changes/")
+        body = api.get("/api/changes/").json()
+    # The member, and per pipeline: it, its team, its two owners and their ownerships; the newest 50 shown.
+    assert body["count"] == 1 + 12 * 6 and len(body["results"]) == 50
+    assert listed_entries(body).items() <= made_entries(member, pipelines).items()
 
 
 def test_changes_endpoint_documents_its_object_types(api):

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -45,13 +46,36 @@ def test_board_says_on_time_late_missing_and_waiting():
     }
 
 
+def open_incident_rows(html: str) -> set[tuple[str, str, str]]:
+    """The open incidents table's rows: the incident's link and title, and its pipeline."""
+    return set(re.findall(r'<tr>\s*<td><a href="([^"]+)">([^<]+)</a></td>\s*<td>([^<]+)</td>', html))
+
+
+def board_rows(html: str) -> dict[str, str]:
+    """The delivery board's rows: each pipeline's name and its primary owner (the row's last cell)."""
+    return dict(
+        re.findall(
+            r'<th scope="row"><a href="/runbooks/[^"]+">([^<]+)</a>(?:(?!</tr>).)*<td>([^<]*)</td>\s*</tr>', html, re.S
+        )
+    )
+
+
 def test_home_lists_open_incidents_and_keeps_a_flat_query_count(member_client, django_assert_max_num_queries):
-    open_one = IncidentFactory(title="Profit file late")
-    PipelineFactory.create_batch(2)
+    def shown(incidents) -> set[tuple[str, str, str]]:
+        return {(incident.get_absolute_url(), incident.title, incident.pipeline.name) for incident in incidents}
+
+    def owners(pipelines) -> dict[str, str]:
+        return {pipeline.name: pipeline.primary_owner.name for pipeline in pipelines}
+
+    incidents = [IncidentFactory(title="Profit file late")]
+    pipelines = [incidents[0].pipeline, *PipelineFactory.create_batch(2)]
     with CaptureQueriesContext(connection) as few:
         html = member_client.get("/").content.decode()
-    assert open_one.title in html and "UTC board" in html
-    PipelineFactory.create_batch(10)
-    IncidentFactory.create_batch(5)
+    assert incidents[0].title in html and "UTC board" in html
+    assert open_incident_rows(html) == shown(incidents) and board_rows(html) == owners(pipelines)
+    pipelines += PipelineFactory.create_batch(10)
+    incidents += IncidentFactory.create_batch(5)
+    pipelines += [incident.pipeline for incident in incidents[1:]]
     with django_assert_max_num_queries(len(few)):
-        member_client.get("/")
+        html = member_client.get("/").content.decode()
+    assert open_incident_rows(html) == shown(incidents) and board_rows(html) == owners(pipelines)

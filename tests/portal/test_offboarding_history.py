@@ -10,18 +10,17 @@ from incidents.communications import communication_log
 from incidents.models import Communication, Incident, IncidentNote
 from incidents.services import incident_note_add
 from oncall.choices import TradeStatus
-from oncall.models import HolidayRecord, HolidayTrade, Notification, Rotation, RotationMembership, Shift
+from oncall.models import HolidayRecord, HolidayTrade, Notification, RotationMembership, Shift
 from oncall.services import (
     holiday_trade_accept,
     holiday_trade_cancel,
     holiday_trade_decline,
     holiday_trade_request,
     member_offboard,
-    rotation_generate,
 )
 from tests.conftest import NOW
 from tests.incidents.factories import IncidentFactory
-from tests.oncall.factories import TeamMemberFactory
+from tests.oncall.factories import TeamMemberFactory, rotation_with
 from tests.oncall.test_trade_views import holidays_of
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +44,8 @@ def later_holiday(member, skip=0):
 @pytest.fixture
 def leaver_with_history():
     """A leaver with trades of every status on both sides, a holiday record, mail, an incident, a note and a message."""
-    rotation = Rotation.objects.create(name="Team", start_date=date(2026, 11, 23))
     leaver, b, c, d = members = TeamMemberFactory.create_batch(4)
-    for position, member in enumerate(members):
-        RotationMembership.objects.create(rotation=rotation, member=member, position=position)
-    rotation_generate(rotation_id=rotation.pk, until=date(2028, 12, 31), now=NOW)
+    rotation_with(members, name="Team", generate_until=date(2028, 12, 31))
     # Accepted: the leaver gives a later holiday to b (b holds it now, traded).
     given = holiday_trade_request(requester=leaver, shift=later_holiday(leaver), counterparty=b, now=NOW)
     holiday_trade_accept(trade_id=given.pk, member=b, now=NOW)

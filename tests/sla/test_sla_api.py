@@ -76,14 +76,22 @@ def test_sla_api_needs_credentials(client, november):
 
 
 def test_sla_api_query_count_is_flat(member_client, manager):
-    PipelineFactory.create_batch(3, schedule="0 6 * * *")
+    def listed(body) -> dict[str, tuple[str, int, int]]:
+        return {r["pipeline"]: (r["month"], r["scheduled_runs"], r["successful_runs"]) for r in body["results"]}
+
+    def nothing_delivered(pipelines) -> dict[str, tuple[str, int, int]]:
+        return {pipeline.slug: ("2026-11", 30, 0) for pipeline in pipelines}
+
+    pipelines = PipelineFactory.create_batch(3, schedule="0 6 * * *")
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
     with CaptureQueriesContext(connection) as few:
-        assert member_client.get("/api/sla/", {"month": "2026-11"}).json()["count"] == 3
-    PipelineFactory.create_batch(12, schedule="0 6 * * *")
+        body = member_client.get("/api/sla/", {"month": "2026-11"}).json()
+    assert body["count"] == 3 and listed(body) == nothing_delivered(pipelines)
+    pipelines += PipelineFactory.create_batch(12, schedule="0 6 * * *")
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
     with CaptureQueriesContext(connection) as many:
-        assert member_client.get("/api/sla/", {"month": "2026-11"}).json()["count"] == 15
+        body = member_client.get("/api/sla/", {"month": "2026-11"}).json()
+    assert body["count"] == 15 and listed(body) == nothing_delivered(pipelines)
     assert len(many) == len(few)
 
 

@@ -9,9 +9,10 @@ from incidents.communications import delay_notices_send
 from incidents.models import Communication
 from pipelines.models import Run, SlaPolicy
 from sla.models import SlaEscalation, SlaReport
-from sla.services import sla_month_compute, sla_month_sign_off
+from sla.services import SLA_FIGURES, sla_month_compute, sla_month_sign_off
 from tests.oncall.factories import TeamMemberFactory
-from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
+from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory, RunFactory
+from tests.sla.factories import SlaReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +27,15 @@ def daily_runs(pipeline, *, skip=(), late=(), bad=()):
             continue
         scheduled = datetime(2026, 10, day, 6, tzinfo=UTC)
         available = datetime(2026, 10, day, 9, 30, tzinfo=UTC) if day in late else scheduled + timedelta(hours=1)
-        Run.objects.create(
+        RunFactory(
             pipeline=pipeline,
             external_id=f"{pipeline.slug}-{day}",
             scheduled_for=scheduled,
-            status="success",
             finished_at=available,
             data_available_at=available,
+            reported=True,
             records_total=10000,
             records_dropped=50 if day in bad else 1,
-            records_invalid=0,
-            critical_nulls=0,
         )
 
 
@@ -73,6 +72,28 @@ def test_compute_twice_changes_nothing(pipelines):
     before = list(SlaReport.objects.order_by("pk").values())
     sla_month_compute(month=MONTH, now=AFTER)
     assert list(SlaReport.objects.order_by("pk").values()) == before
+
+
+def test_report_factory_figures_are_the_ones_compute_stores(pipelines):
+    """The factory's reports hang together as computed ones do: clean by default, breached as told."""
+    good, bad = pipelines
+    sla_month_compute(month=MONTH, now=AFTER)
+    made = {
+        good: SlaReportFactory.build(pipeline=good, month=MONTH, computed_at=AFTER),
+        bad: SlaReportFactory.build(
+            pipeline=bad,
+            month=MONTH,
+            computed_at=AFTER,
+            successful_runs=30,
+            late_days=2,
+            uncommunicated_delays=2,
+            quality_breaches=1,
+        ),
+    }
+    figures = [*SLA_FIGURES, "final"]
+    for pipeline, report in made.items():
+        stored = SlaReport.objects.get(pipeline=pipeline)
+        assert {name: getattr(report, name) for name in figures} == {name: getattr(stored, name) for name in figures}
 
 
 def test_escalation_is_sent_once_per_pipeline_month_and_dimension(pipelines, django_capture_on_commit_callbacks):
@@ -119,14 +140,7 @@ def test_month_to_date_is_not_final(pipelines):
 def test_delay_notice_goes_out_once_at_deadline_plus_threshold(pipelines, django_capture_on_commit_callbacks):
     good, bad = pipelines
     day = datetime(2026, 11, 4, tzinfo=UTC)  # a Wednesday
-    Run.objects.create(
-        pipeline=good,
-        external_id="on-time",
-        scheduled_for=day.replace(hour=6),
-        status="success",
-        finished_at=day.replace(hour=7),
-        data_available_at=day.replace(hour=7),
-    )
+    RunFactory(pipeline=good, scheduled_for=day.replace(hour=6), data_available_at=day.replace(hour=7))  # on time
     with django_capture_on_commit_callbacks(execute=True):
         assert delay_notices_send(now=day.replace(hour=8, minute=59)) == 0
         assert delay_notices_send(now=day.replace(hour=9)) == 1

@@ -9,15 +9,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from pipelines.choices import RunStatus
-from pipelines.models import Pipeline, Run
+from pipelines.models import Pipeline
 from portal.celery import app as celery_app
 from sla.models import SlaReport, SlaReview
 from sla.services import sla_month_compute
 from sla.tasks import compute_sla_month
 from sla.views import add_months, incident_url, this_month
 from tests.incidents.factories import IncidentFactory
-from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory
+from tests.pipelines.factories import DownstreamTeamFactory, PipelineFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +31,14 @@ def deliver_month(pipeline: Pipeline, month: date, *, skip=(), late=()) -> None:
         if day.day not in skip:
             scheduled = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
             available = scheduled + (timedelta(hours=3, minutes=30) if day.day in late else timedelta(minutes=30))
-            Run.objects.create(
+            RunFactory(
                 pipeline=pipeline,
                 external_id=f"{pipeline.slug}-{day:%Y%m%d}",
                 scheduled_for=scheduled,
-                status=RunStatus.SUCCESS,
                 started_at=scheduled,
                 finished_at=available,
                 data_available_at=available,
-                records_total=1000,
-                records_dropped=0,
-                records_invalid=0,
-                critical_nulls=0,
+                reported=True,  # 1000 records, none bad
             )
         day += timedelta(days=1)
 
@@ -226,16 +221,13 @@ def test_sla_sign_off_freezes_figures_and_shows_changes(manager_client, manager,
     assert 'action="/sla/2026-11/sign-off/"' not in html
 
     # The missing run turns up late and the month is computed again.
-    Run.objects.create(
+    RunFactory(
         pipeline=billing,
         external_id="billing-late-retry",
         scheduled_for=datetime(2026, 11, 7, 6, tzinfo=UTC),
-        status=RunStatus.SUCCESS,
         finished_at=datetime(2026, 11, 8, 12, tzinfo=UTC),
+        reported=True,
         records_total=10,
-        records_dropped=0,
-        records_invalid=0,
-        critical_nulls=0,
     )
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER + timedelta(days=1))
 
@@ -320,19 +312,25 @@ def test_sla_job_page_reports_pending_and_failure(member_client, stored_eager_re
 
 
 def test_sla_dashboard_query_count_is_flat(member_client, manager):
-    for _ in range(8):
-        deliver_month(PipelineFactory(schedule="0 6 * * *"), NOVEMBER, skip={7})
+    delivered = PipelineFactory.create_batch(8, schedule="0 6 * * *")
+    for pipeline in delivered:
+        deliver_month(pipeline, NOVEMBER, skip={7})
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER)
     with CaptureQueriesContext(connection) as few:
         response = member_client.get("/sla/2026-11/")
     assert len(response.context["dashboard"].rows) == 8
+    html = response.content.decode()
+    assert all("29 of 30 runs" in row_html(html, pipeline.name) for pipeline in delivered)
 
-    PipelineFactory.create_batch(24, schedule="0 6 * * *")
+    idle = PipelineFactory.create_batch(24, schedule="0 6 * * *")
     sla_month_compute(month=NOVEMBER, now=AFTER_NOVEMBER + timedelta(hours=1))
     with CaptureQueriesContext(connection) as many:
         response = member_client.get("/sla/2026-11/")
     assert len(response.context["dashboard"].rows) == 32
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    html = response.content.decode()
+    assert all("29 of 30 runs" in row_html(html, pipeline.name) for pipeline in delivered)
+    assert all("0 of 30 runs" in row_html(html, pipeline.name) for pipeline in idle)
 
 
 def test_sla_nav_link_marks_the_sla_pages(member_client, november):
