@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 
+from oncall.calendar import team_closed_days
 from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines.choices import RunStatus
@@ -24,7 +25,7 @@ from .choices import IncidentStatus, Severity, SignalKind
 from .communications import delay_notices_send
 from .exceptions import IncidentStepError
 from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal
-from .services import business_hours_for, incident_open, incident_step, incidents_escalate_silence
+from .services import incident_open, incident_step, incidents_escalate_silence
 
 # --- the rules, over plain values -----------------------------------------------------------------
 
@@ -199,7 +200,7 @@ def missed_deliveries_open(*, now: datetime) -> int:
     """
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
-    closed = business_hours_for(policy, now).holidays
+    closed = team_closed_days(now)
     due = deliveries.business_deadline(today, deadline=policy.deadline, closed_days=closed)
     if due is None or now <= due:
         return 0

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
+from oncall.calendar import is_business_day, team_closed_days
 from pipelines import deliveries
 from pipelines.models import Pipeline, SlaPolicy
 
 from .models import Incident
-from .services import business_hours_for
 
 # --- today's 08:00 board -------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
     deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
-    business_day = business_hours_for(policy, now).is_business_day(today)
+    business_day = is_business_day(today, team_closed_days(now))
     delivered = deliveries.deliveries_on(today, now=now)
     with_runs = deliveries.pipelines_with_runs()
     automatic = dict(

@@ -1,11 +1,12 @@
 """Stakeholder communications: the log, delay notices at the deadline, and outside delay contacts."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from oncall import notifications
+from oncall.calendar import is_business_day, team_closed_days
 from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines import services as pipeline_services
@@ -16,7 +17,6 @@ from . import paging
 from .choices import Channel
 from .exceptions import IncidentStepError
 from .models import Communication, Incident
-from .services import business_hours_for
 
 # --- communications ------------------------------------------------------------------------------
 
@@ -67,8 +67,7 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
     deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
-    hours = business_hours_for(policy, now)
-    if today.weekday() >= 5 or today in hours.holidays or now < deadline + policy.delay_threshold:
+    if not is_business_day(today, team_closed_days(now)) or now < deadline + policy.delay_threshold:
         return 0
     delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
@@ -130,5 +129,4 @@ def delay_contacts_notify(*, now: datetime | None = None) -> int:
     """Tell outside contacts about data that is days late, per the runbooks' delay rules."""
     now = now or timezone.now()
     policy = SlaPolicy.current()
-    hours = business_hours_for(policy, now - timedelta(days=31), now)
-    return pipeline_services.delay_contacts_notify(now=now, deadline=policy.deadline, closed_days=set(hours.holidays))
+    return pipeline_services.delay_contacts_notify(now=now, deadline=policy.deadline, closed_days=team_closed_days(now))

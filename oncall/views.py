@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView, View
 
 from . import services
+from .calendar import rotation_holidays, week_start
 from .choices import TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
@@ -85,7 +86,7 @@ class CalendarDay:
 def month_weeks(first: date) -> list[date]:
     """The Mondays of the weeks (Monday to Sunday) that cover the month starting on `first`."""
     next_month = (first + timedelta(days=31)).replace(day=1)
-    monday = first - timedelta(days=first.weekday())
+    monday = week_start(first)
     mondays = []
     while monday < next_month:
         mondays.append(monday)
@@ -168,7 +169,7 @@ class OnCallCalendarView(TemplateView):
         shown = [r for r in rotations if chosen.get("rotation") in (None, r)]
         holidays: dict[date, list[str]] = defaultdict(list)
         for rotation in shown:
-            for day, name in services.rotation_holidays(rotation, {grid_first.year, grid_last.year}).items():
+            for day, name in rotation_holidays(rotation, {grid_first.year, grid_last.year}).items():
                 if name not in holidays[day]:
                     holidays[day].append(name)
 
@@ -287,7 +288,7 @@ class HolidayMatrixView(TemplateView):
         rotation = self.chosen_rotation(rotations, self.request.GET.get("rotation", ""))
         in_years = {"date__year__gte": years[0], "date__year__lte": years[-1]}
         cells = holiday_cells(
-            calendar=services.rotation_holidays(rotation, years) if rotation else {},
+            calendar=rotation_holidays(rotation, years) if rotation else {},
             records=list(HolidayRecord.objects.filter(**in_years).select_related("member")),
             shifts=list(rotation.shifts.holidays().filter(**in_years).select_related("member")) if rotation else [],
         )

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Exists, Min, OuterRef
 from django.db.models.functions import Coalesce
 
+from oncall.calendar import is_business_day, next_business_day
+
 from .choices import RunStatus
 from .models import Pipeline, Run
 
@@ -18,10 +20,6 @@ from .models import Pipeline, Run
 def delivery_time(data_available_at: datetime | None, finished_at: datetime | None) -> datetime | None:
     """When a run's data reached downstream: data_available_at, else finished_at."""
     return data_available_at if data_available_at is not None else finished_at
-
-
-def is_business_day(day: date, closed_days: Collection[date]) -> bool:
-    return day.weekday() < 5 and day not in closed_days
 
 
 def business_deadline(day: date, *, deadline: time, closed_days: Collection[date]) -> datetime | None:
@@ -50,9 +48,7 @@ def first_missed_deadline(
     """
     if last_delivery is None:
         return None  # a pipeline that never delivered is not "delayed" yet: nothing to compare with
-    day = last_delivery.astimezone(UTC).date() + timedelta(days=1)
-    while not is_business_day(day, closed_days):
-        day += timedelta(days=1)
+    day = next_business_day(last_delivery.astimezone(UTC).date(), closed_days)
     missed = datetime.combine(day, deadline, tzinfo=UTC)
     return missed if missed < now else None
 

@@ -35,7 +35,7 @@ from typing import Literal
 
 from croniter import croniter_range
 
-from oncall.business_hours import BusinessHours, add_business_minutes
+from oncall.calendar import BusinessHours, add_business_minutes, business_days
 from oncall.years import FIRST_YEAR, LAST_YEAR
 from pipelines import deliveries
 
@@ -416,19 +416,6 @@ def availability_from_facts(
 # --------------------------------------------------------------------------- timeliness
 
 
-def business_days(start: datetime, end: datetime, holidays: Collection[date]) -> list[date]:
-    """Mon-Fri dates in [start, end) (UTC) that are not in `holidays`."""
-    first = start.astimezone(UTC).date()
-    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
-    days = []
-    day = first
-    while day <= last:
-        if day.weekday() < 5 and day not in holidays:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
 def delivery_time(run: RunFact) -> datetime | None:
     """When a run's data reached downstream (see `pipelines.deliveries.delivery_time`)."""
     return deliveries.delivery_time(run.data_available_at, run.finished_at)
@@ -496,7 +483,8 @@ def timeliness_from_deliveries(
 ) -> Timeliness:
     """`timeliness` from each day's delivery (see `earliest_deliveries`): all its rules read."""
     today = now.astimezone(UTC).date()
-    evaluated = [day for day in business_days(start, end, holidays) if day <= today]
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    evaluated = [day for day in business_days(start.astimezone(UTC).date(), last, holidays) if day <= today]
     late: list[LateDay] = []
     for day in evaluated:
         deadline = datetime.combine(day, policy.deadline, tzinfo=UTC)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Communication, Incident
-from incidents.services import business_hours_for
 from oncall import notifications
+from oncall.calendar import team_business_hours
 from oncall.models import TeamMember
 from oncall.months import first_of_month
 from oncall.services import ImportSummary, assign_changed_fields
@@ -115,7 +115,7 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
         raise ValidationError({"month": "That month has not started yet."})
     policy_row = SlaPolicy.current()
     policy = policy_values(policy_row)
-    hours = business_hours_for(policy_row, start, end)
+    hours = team_business_hours(start, end, opens=policy_row.business_opens, closes=policy_row.business_closes)
     pipelines = list(Pipeline.objects.with_runbook_relations())
     facts = run_facts(pipelines, start, end, policy)
     incidents = defaultdict(list)
