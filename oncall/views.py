@@ -22,7 +22,7 @@ from .filtersets import ShiftFilterSet
 from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
 from .history import history_of
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
-from .months import add_months
+from .months import add_months, first_of_month
 from .notifications import absolute_url
 from .permissions import NOT_ON_THE_TEAM, acting_member, is_manager
 from .selectors import current_order, holiday_trades
@@ -85,7 +85,7 @@ class CalendarDay:
 
 def month_weeks(first: date) -> list[date]:
     """The Mondays of the weeks (Monday to Sunday) that cover the month starting on `first`."""
-    next_month = (first + timedelta(days=31)).replace(day=1)
+    next_month = add_months(first, 1)
     monday = week_start(first)
     mondays = []
     while monday < next_month:
@@ -181,7 +181,7 @@ class OnCallCalendarView(TemplateView):
             weeks=month_grid(first, today, shifts, holidays),
             previous_query=self.query_for(add_months(first, -1)),
             next_query=self.query_for(add_months(first, 1)),
-            this_month_query=self.query_for(today.replace(day=1)),
+            this_month_query=self.query_for(first_of_month(today)),
             rotations=rotations,
             shown_rotations=shown,
             changes=history_of({"rotation": [r.pk for r in shown]}) if shown else [],

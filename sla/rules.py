@@ -25,7 +25,6 @@ pipeline with the same schedule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,7 +35,7 @@ from typing import Literal
 from croniter import croniter_range
 
 from oncall.calendar import BusinessHours, add_business_minutes, business_days
-from oncall.years import FIRST_YEAR, LAST_YEAR
+from oncall.months import month_bounds
 from pipelines import deliveries
 
 RunStatus = Literal["success", "failed", "running"]
@@ -289,15 +288,6 @@ DEFAULT_POLICY = SlaPolicy()
 
 
 # --------------------------------------------------------------------------- calendar
-
-
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """[first of the month 00:00 UTC, first of the next month 00:00 UTC)."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"month must be 1..12, got {month}")
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if month == 12 else datetime(year, month + 1, 1, tzinfo=UTC)
-    return start, end
 
 
 def scheduled_occurrences(cron: str, start: datetime, end: datetime) -> list[datetime]:
@@ -726,13 +716,3 @@ def _month(avail: Availability, timely: Timeliness, quality: Quality, response: 
             resolution_breaches=response.resolution_breaches,
         ),
     )
-
-
-def parse_month(value: str) -> date:
-    """ "2026-11" → date(2026, 11, 1); ValueError for anything else."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"{value!r} is not a month like 2026-11")
-    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        raise ValueError(f"{value!r} is outside the years the portal covers ({FIRST_YEAR} to {LAST_YEAR})")
-    return date(int(match[1]), int(match[2]), 1)

@@ -16,7 +16,7 @@ from incidents.models import Communication, Incident
 from oncall import notifications
 from oncall.calendar import team_business_hours
 from oncall.models import TeamMember
-from oncall.months import first_of_month
+from oncall.months import first_of_month, month_bounds
 from oncall.services import ImportSummary, assign_changed_fields
 from pipelines.models import Pipeline, SlaPolicy
 from pipelines.plan import SlaFigures
@@ -110,7 +110,7 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
     """
     now = now or timezone.now()
     month = first_of_month(month)
-    start, end = rules.month_bounds(month.year, month.month)
+    start, end = month_bounds(month.year, month.month)
     if start > now:
         raise ValidationError({"month": "That month has not started yet."})
     policy_row = SlaPolicy.current()

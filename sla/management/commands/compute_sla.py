@@ -1,18 +1,10 @@
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ... import rules
+from oncall.months import first_of_month, parse_month
+
 from ...services import sla_month_compute
-
-
-def parse_month(value: str) -> date:
-    try:
-        return rules.parse_month(value)
-    except ValueError as error:
-        raise CommandError(f"{error}.") from error
 
 
 class Command(BaseCommand):
@@ -22,7 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--month", help="YYYY-MM (default: the current month).")
 
     def handle(self, *args, month=None, **options):
-        first = parse_month(month) if month else timezone.now().date().replace(day=1)
+        try:
+            first = parse_month(month) if month else first_of_month(timezone.now().date())
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         try:
             reports = sla_month_compute(month=first)
         except ValidationError as error:
