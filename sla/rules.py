@@ -68,7 +68,9 @@ class SlaPolicy:
     availability_target: Decimal = Decimal("99.5")
     """Percent of due scheduled runs that must succeed."""
     deadline: time = time(8, 0)
-    """Time of day (UTC) by which each business day's data must be available."""
+    """Time of day, on the wall clock of `deadline_timezone`, by which each business day's data must be available."""
+    deadline_timezone: str = "UTC"
+    """The IANA zone of `deadline` (see `pipelines.deliveries.deadline_at`)."""
     delay_threshold: timedelta = timedelta(hours=1)
     """A delivery later than deadline + this needs a delay notice (exactly this much does not)."""
     bad_records_pct: Decimal = Decimal("0.1")
@@ -90,7 +92,7 @@ class SlaPolicy:
         if self.acknowledge_minutes < 0 or self.delay_threshold < timedelta(0) or self.resolution < timedelta(0):
             raise ValueError("durations cannot be negative")
         if self.deadline.tzinfo is not None:
-            raise ValueError("deadline is a naive time of day, read as UTC")
+            raise ValueError("deadline is a naive time of day, read in deadline_timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +479,7 @@ def timeliness_from_deliveries(
     evaluated = [day for day in business_days(start.astimezone(UTC).date(), last, holidays) if day <= today]
     late: list[LateDay] = []
     for day in evaluated:
-        deadline = datetime.combine(day, policy.deadline, tzinfo=UTC)
+        deadline = deliveries.deadline_at(day, policy.deadline, policy.deadline_timezone)
         delivered = earliest.get(day)
         if delivered is None:
             is_late = now > deadline

@@ -79,6 +79,7 @@ def policy_values(policy: SlaPolicy) -> rules.SlaPolicy:
     return rules.SlaPolicy(
         availability_target=policy.availability_target,
         deadline=policy.deadline,
+        deadline_timezone=policy.deadline_timezone,
         delay_threshold=policy.delay_threshold,
         bad_records_pct=policy.bad_records_pct,
         acknowledge_minutes=policy.acknowledge_minutes,
