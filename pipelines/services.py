@@ -275,8 +275,14 @@ def run_upsert(*, pipeline: Pipeline, external_id: str, values: dict) -> tuple[R
 DELAY_CONTACT_KIND = "pipelines.delay-contact"
 
 
-def delay_contact_about(pipeline: Pipeline) -> str:
-    return f"{pipeline.name}: delay contact"
+def delay_contact_events_of(pipeline_id: int) -> str:
+    """How every delay-contact event about a pipeline begins: by its id, so a rename keeps its history."""
+    return f"delay-contact-pipeline-{pipeline_id}-rule-"
+
+
+def delay_contact_event(rule: DelayRule, day: date) -> str:
+    """The event of telling `rule`'s contact that `day`'s deadline was missed."""
+    return f"{delay_contact_events_of(rule.pipeline_id)}{rule.pk}-{day:%Y-%m-%d}"
 
 
 def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collection[date], zone: str = "UTC") -> int:
@@ -285,8 +291,8 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
     after the expected deadline").
 
     The missed deadline is the first business-day deadline (`deadline` in `zone`) after the last
-    successful delivery; the notification's key names it, so each stretch of missing data is reported
-    once.
+    successful delivery; the notification's key names its day, so each stretch of missing data is
+    reported once.
     """
     sent = 0
     rules = list(DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt=""))
@@ -300,7 +306,7 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
             continue
         missed = missed.astimezone(local)
         created = notifications.notify(
-            event=f"delay-contact-{rule.pk}-{missed:%Y-%m-%d}",
+            event=delay_contact_event(rule, missed.date()),
             kind=DELAY_CONTACT_KIND,
             recipients=[notifications.Recipient(rule.contact.email)],
             subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
@@ -309,7 +315,7 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
                 f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
                 f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
             ),
-            about=f"{delay_contact_about(rule.pipeline)} {rule.contact.name}",
+            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
             about_url=rule.pipeline.get_absolute_url(),
         )
         sent += len(created)

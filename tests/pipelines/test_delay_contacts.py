@@ -97,3 +97,18 @@ def test_the_missed_deadline_is_read_in_the_policys_zone(django_capture_on_commi
         assert delay_contacts_notify(now=datetime(2026, 11, 26, 7, 0, tzinfo=UTC), **paris) == 1
         assert delay_contacts_notify(now=datetime(2026, 11, 27, 7, 0, tzinfo=UTC), **paris) == 0
     assert "since the deadline of Tuesday 24 November 2026, 08:00 CET" in mail.outbox[0].body
+
+
+def test_renaming_a_pipeline_keeps_its_delay_contact_history(member_client):
+    pipeline = PipelineFactory(name="Sales Pipeline")
+    PipelineFactory(name="Sales Pipeline EU")  # a name the old name is the start of
+    sales_rule(pipeline)
+    delay_contacts_notify(now=datetime(2026, 11, 27, 9, tzinfo=UTC), deadline=EIGHT, closed_days=set())
+    pipeline.name = "Revenue Pipeline"
+    pipeline.save()
+    html = member_client.get(pipeline.get_absolute_url()).content.decode()
+    assert "Contacted" in html and "ray@example.com" in html
+    other = PipelineFactory(name="Sales Pipeline")  # a new pipeline under the old name inherits nothing
+    assert "Contacted" not in member_client.get(other.get_absolute_url()).content.decode()
+    # and the renamed pipeline's contact is not told twice about the same stretch
+    assert delay_contacts_notify(now=datetime(2026, 11, 27, 10, tzinfo=UTC), deadline=EIGHT, closed_days=set()) == 0
