@@ -7,12 +7,14 @@ one automatic incident per pipeline, and the pipeline's recovery resolves it.
 import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 
+from oncall.calendar import team_closed_days
 from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines.choices import RunStatus
@@ -24,7 +26,7 @@ from .choices import IncidentStatus, Severity, SignalKind
 from .communications import delay_notices_send
 from .exceptions import IncidentStepError
 from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal
-from .services import business_hours_for, incident_open, incident_step, incidents_escalate_silence
+from .services import incident_open, incident_step, incidents_escalate_silence
 
 # --- the rules, over plain values -----------------------------------------------------------------
 
@@ -199,8 +201,9 @@ def missed_deliveries_open(*, now: datetime) -> int:
     """
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
-    closed = business_hours_for(policy, now).holidays
-    due = deliveries.business_deadline(today, deadline=policy.deadline, closed_days=closed)
+    closed = team_closed_days(now)
+    zone = policy.deadline_timezone
+    due = deliveries.business_deadline(today, deadline=policy.deadline, closed_days=closed, zone=zone)
     if due is None or now <= due:
         return 0
     reported = {
@@ -211,15 +214,16 @@ def missed_deliveries_open(*, now: datetime) -> int:
     }
     candidates = [pk for pk in deliveries.pipelines_with_runs() if str(pk) not in reported]
     missing = deliveries.undelivered_on(
-        today, now=now, deadline=policy.deadline, closed_days=closed, pipeline_ids=candidates
+        today, now=now, deadline=policy.deadline, closed_days=closed, pipeline_ids=candidates, zone=zone
     )
+    local_due = due.astimezone(ZoneInfo(zone))
     opened = 0
     for pipeline in Pipeline.objects.filter(pk__in=missing):
         incident, _ = incident_signal_record(
             pipeline=pipeline,
             kind=SignalKind.MISSED_DELIVERY,
             key=missed_delivery_key(pipeline.pk, today),
-            summary=f"no data delivered by the {due:%H:%M} UTC deadline on {today:%a %d %b %Y}",
+            summary=f"no data delivered by the {local_due:%H:%M %Z} deadline on {today:%a %d %b %Y}",
             at=due,
             now=now,
         )

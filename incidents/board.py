@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from oncall.calendar import is_business_day, team_closed_days
 from pipelines import deliveries
 from pipelines.models import Pipeline, SlaPolicy
 
 from .models import Incident
-from .services import business_hours_for
 
 # --- today's 08:00 board -------------------------------------------------------------------------
 
@@ -24,16 +25,15 @@ class BoardRow:
 
 
 def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
-    """Each pipeline's delivery today against the deadline: (deadline, business day?, rows).
+    """Each pipeline's delivery today (the UTC date) against the deadline: (deadline, business day?, rows).
 
-    A day's delivery is the earliest data_available_at (else finished_at) of a successful run
-    scheduled on that UTC date, as in the SLA's timeliness rule.
+    The deadline is shown on the wall clock of the policy's zone; the rules are `pipelines.deliveries`'.
     """
     now = now or timezone.now()
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
-    deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
-    business_day = business_hours_for(policy, now).is_business_day(today)
+    deadline = deliveries.deadline_at(today, policy.deadline, policy.deadline_timezone)
+    business_day = is_business_day(today, team_closed_days(now))
     delivered = deliveries.deliveries_on(today, now=now)
     with_runs = deliveries.pipelines_with_runs()
     automatic = dict(
@@ -42,9 +42,6 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     rows = []
     for pipeline in Pipeline.objects.with_runbook_relations():
         at = delivered.get(pipeline.pk)
-        if at is not None:
-            state = "on time" if at <= deadline else "late"
-        else:
-            state = "missing" if now > deadline else "waiting"
+        state = deliveries.delivery_state(at, due=deadline, now=now)
         rows.append(BoardRow(pipeline, state, at, pipeline.pk in with_runs, automatic.get(pipeline.pk)))
-    return deadline, business_day, rows
+    return deadline.astimezone(ZoneInfo(policy.deadline_timezone)), business_day, rows

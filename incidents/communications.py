@@ -1,11 +1,13 @@
 """Stakeholder communications: the log, delay notices at the deadline, and outside delay contacts."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from oncall import notifications
+from oncall.calendar import team_closed_days
 from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines import services as pipeline_services
@@ -16,7 +18,6 @@ from . import paging
 from .choices import Channel
 from .exceptions import IncidentStepError
 from .models import Communication, Incident
-from .services import business_hours_for
 
 # --- communications ------------------------------------------------------------------------------
 
@@ -66,20 +67,23 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     policy = SlaPolicy.current()
     today = now.astimezone(UTC).date()
-    deadline = datetime.combine(today, policy.deadline, tzinfo=UTC)
-    hours = business_hours_for(policy, now)
-    if today.weekday() >= 5 or today in hours.holidays or now < deadline + policy.delay_threshold:
+    deadline = deliveries.business_deadline(
+        today, deadline=policy.deadline, zone=policy.deadline_timezone, closed_days=team_closed_days(now)
+    )
+    if deadline is None or now < deadline + policy.delay_threshold:
         return 0
     delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
+    zone = ZoneInfo(policy.deadline_timezone)
     sent = 0
     for pipeline in Pipeline.objects.with_owners().exclude(pk__in=delivered | already):
-        sent += _delay_notice(pipeline, today, deadline, now)
+        sent += _delay_notice(pipeline, today, deadline.astimezone(zone), now.astimezone(zone))
     return sent
 
 
 @transaction.atomic
 def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: datetime) -> bool:
+    """`deadline` and `now` are on the wall clock of the deadline's zone, as the message reads them."""
     downstream = downstream_pipelines(pipeline)
     people = notifications.recipients_of(owners_of([pipeline]) + owners_of(downstream))
     team = pipeline.critical_downstream_team
@@ -91,8 +95,8 @@ def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: dateti
         + (["downstream owners"] if downstream else [])
     )
     message = (
-        f"{pipeline.name}: today's data ({day:%a %d %b %Y}) had not arrived by {now:%H:%M} UTC; "
-        f"it was due at {deadline:%H:%M} UTC. We will tell you when it lands."
+        f"{pipeline.name}: today's data ({day:%a %d %b %Y}) had not arrived by {now:%H:%M %Z}; "
+        f"it was due at {deadline:%H:%M %Z}. We will tell you when it lands."
     )
     _, created = Communication.objects.get_or_create(
         pipeline=pipeline,
@@ -130,5 +134,6 @@ def delay_contacts_notify(*, now: datetime | None = None) -> int:
     """Tell outside contacts about data that is days late, per the runbooks' delay rules."""
     now = now or timezone.now()
     policy = SlaPolicy.current()
-    hours = business_hours_for(policy, now - timedelta(days=31), now)
-    return pipeline_services.delay_contacts_notify(now=now, deadline=policy.deadline, closed_days=set(hours.holidays))
+    return pipeline_services.delay_contacts_notify(
+        now=now, deadline=policy.deadline, zone=policy.deadline_timezone, closed_days=team_closed_days(now)
+    )

@@ -1,18 +1,17 @@
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
+from oncall.months import MONTH_PATTERN, month_bounds, parse_month
 from pipelines.models import Pipeline
 
 from .choices import IncidentStatus, Severity
 from .models import Communication, Incident
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 # How the API documents a month, in a query or a response.
-MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN.pattern, "example": "2026-11"}
+MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-11"}
 
 
 class MonthField(forms.CharField):
@@ -24,10 +23,10 @@ class MonthField(forms.CharField):
         value = super().to_python(value).strip()
         if not value:
             return None
-        match = MONTH_PATTERN.match(value)
-        if match is None or not (1 <= int(match[2]) <= 12) or int(match[1]) < 1:
-            raise forms.ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.")
-        return date(int(match[1]), int(match[2]), 1)
+        try:
+            return parse_month(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @extend_schema_field(MONTH_SCHEMA)
@@ -39,8 +38,7 @@ class MonthFilter(django_filters.Filter):
     def filter(self, queryset, value: date | None):
         if value is None:
             return queryset
-        start = datetime(value.year, value.month, 1, tzinfo=UTC)
-        end = datetime(value.year + value.month // 12, value.month % 12 + 1, 1, tzinfo=UTC)
+        start, end = month_bounds(value.year, value.month)
         return queryset.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
 
 

@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from oncall import notifications
-from oncall.business_hours import BusinessHours, add_business_minutes
+from oncall.calendar import add_business_minutes, team_business_hours
 from oncall.models import Notification, TeamMember
-from oncall.services import on_call_at, team_business_hours
+from oncall.services import on_call_at
 from pipelines.models import Pipeline, SlaPolicy
 from pipelines.services import downstream_pipelines, owners_of
 
@@ -17,14 +17,6 @@ from . import paging
 from .choices import IncidentStatus, Severity
 from .exceptions import IncidentStepError
 from .models import Incident, IncidentNote
-
-
-def business_hours_for(policy: SlaPolicy, *instants: datetime) -> BusinessHours:
-    """The acknowledgement clock's hours, with the holidays of every year the instants touch (and the next)."""
-    years = {instant.year for instant in instants} or {timezone.now().year}
-    return team_business_hours(
-        years=range(min(years) - 1, max(years) + 2), opens=policy.business_opens, closes=policy.business_closes
-    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +38,9 @@ def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | No
     if not critical:
         return deadlines
     policy = policy or SlaPolicy.current()
-    hours = business_hours_for(policy, *(incident.detected_at for incident in critical))
+    hours = team_business_hours(
+        *(incident.detected_at for incident in critical), opens=policy.business_opens, closes=policy.business_closes
+    )
     for incident in critical:
         deadlines[incident.pk] = Deadlines(
             add_business_minutes(incident.detected_at, policy.acknowledge_minutes, hours),

@@ -1,4 +1,3 @@
-import re
 from datetime import date, datetime
 
 from django import forms
@@ -7,9 +6,8 @@ from django.utils import timezone
 
 from .filtersets import UsernameChoiceField
 from .models import HolidayTrade, Shift, TeamMember
+from .months import first_of_month, parse_month
 from .years import FIRST_YEAR, LAST_YEAR
-
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 class ServiceErrorsMixin:
@@ -41,19 +39,16 @@ class CalendarMonthForm(forms.Form):
         value = self.cleaned_data["month"].strip()
         if not value:
             return None
-        match = MONTH_PATTERN.match(value)
-        if match is None:
-            raise forms.ValidationError("Enter a month as YYYY-MM, e.g. 2026-12.")
-        year, month = int(match[1]), int(match[2])
-        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-            raise forms.ValidationError(f"Enter a month between {FIRST_YEAR}-01 and {LAST_YEAR}-12.")
-        return date(year, month, 1)
+        try:
+            return parse_month(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def first_day(self, today: date) -> date:
         """The first day of the month asked for, or of `today`'s month when none (or a bad one) was given."""
         if self.is_bound and self.is_valid() and self.cleaned_data["month"]:
             return self.cleaned_data["month"]
-        return today.replace(day=1)
+        return first_of_month(today)
 
 
 class HolidayYearsForm(forms.Form):

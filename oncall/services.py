@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import holidays
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import notifications, scheduling
-from .business_hours import BusinessHours
-from .choices import CustomHolidayKind, ShiftKind, TradeStatus
+from .calendar import rotation_holidays, team_rotation
+from .choices import ShiftKind, TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .models.members import new_feed_token
@@ -101,29 +100,6 @@ def team_member_create(
 
 
 # --- rotations and shifts ------------------------------------------------------------------------
-
-
-def rotation_holidays(rotation: Rotation, years: Iterable[int]) -> dict[date, str]:
-    """The rotation's holidays on their own dates (`observed=False`), with its custom changes."""
-    customs = list(rotation.custom_holidays.all())
-    return scheduling.holiday_dates(
-        years,
-        country=rotation.holiday_country,
-        subdiv=rotation.holiday_subdivision or None,
-        additions={c.date: c.name for c in customs if c.kind == CustomHolidayKind.ADDITION},
-        removals=[c.date for c in customs if c.kind == CustomHolidayKind.REMOVAL],
-    )
-
-
-def rotation_closed_days(rotation: Rotation, years: Iterable[int]) -> set[date]:
-    """Days that are not business days for holiday reasons: each holiday and its observed weekday."""
-    years = list(years)
-    observed = holidays.country_holidays(
-        rotation.holiday_country, subdiv=rotation.holiday_subdivision or None, years=years, observed=True
-    )
-    own_dates = rotation_holidays(rotation, years)
-    removals = {c.date for c in rotation.custom_holidays.all() if c.kind == CustomHolidayKind.REMOVAL}
-    return (set(observed) - removals) | set(own_dates)
 
 
 def rotation_orders(rotation: Rotation, memberships: list[RotationMembership]) -> list[tuple[date, list[int]]]:
@@ -780,24 +756,6 @@ def rotation_set_order(*, rotation: Rotation, members: list[TeamMember], now: da
         membership.save()
     transaction.on_commit(lambda: _enqueue_generation(rotation.pk))
     return True
-
-
-# --- the team's calendar -------------------------------------------------------------------------
-
-
-def team_rotation() -> Rotation | None:
-    """The rotation whose time zone and holidays are the team's (the first one made)."""
-    return Rotation.objects.prefetch_related("custom_holidays").order_by("pk").first()
-
-
-def team_business_hours(*, years: Iterable[int], opens=None, closes=None) -> BusinessHours:
-    """Mon–Fri office hours in the team's time zone, closed on the team rotation's holidays."""
-    rotation = team_rotation()
-    hours = {"opens": opens, "closes": closes}
-    hours = {key: value for key, value in hours.items() if value is not None}
-    if rotation is None:
-        return BusinessHours(**hours)
-    return BusinessHours(tz_name=rotation.time_zone, holidays=frozenset(rotation_closed_days(rotation, years)), **hours)
 
 
 def on_call_at(instant: datetime) -> TeamMember | None:

@@ -15,13 +15,14 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView, View
 
 from . import services
+from .calendar import rotation_holidays, week_start
 from .choices import TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
 from .filtersets import ShiftFilterSet
 from .forms import CalendarMonthForm, HolidayTradeForm, HolidayYearsForm, MemberOffboardForm, shift_label
 from .history import history_of
 from .models import HolidayRecord, HolidayTrade, Rotation, Shift, TeamMember
-from .months import add_months
+from .months import add_months, first_of_month
 from .notifications import absolute_url
 from .permissions import acting_member, is_manager, team_member_or_403
 from .selectors import current_order, holiday_trades
@@ -81,8 +82,8 @@ class CalendarDay:
 
 def month_weeks(first: date) -> list[date]:
     """The Mondays of the weeks (Monday to Sunday) that cover the month starting on `first`."""
-    next_month = (first + timedelta(days=31)).replace(day=1)
-    monday = first - timedelta(days=first.weekday())
+    next_month = add_months(first, 1)
+    monday = week_start(first)
     mondays = []
     while monday < next_month:
         mondays.append(monday)
@@ -165,7 +166,7 @@ class OnCallCalendarView(TemplateView):
         shown = [r for r in rotations if chosen.get("rotation") in (None, r)]
         holidays: dict[date, list[str]] = defaultdict(list)
         for rotation in shown:
-            for day, name in services.rotation_holidays(rotation, {grid_first.year, grid_last.year}).items():
+            for day, name in rotation_holidays(rotation, {grid_first.year, grid_last.year}).items():
                 if name not in holidays[day]:
                     holidays[day].append(name)
 
@@ -177,7 +178,7 @@ class OnCallCalendarView(TemplateView):
             weeks=month_grid(first, today, shifts, holidays),
             previous_query=self.query_for(add_months(first, -1)),
             next_query=self.query_for(add_months(first, 1)),
-            this_month_query=self.query_for(today.replace(day=1)),
+            this_month_query=self.query_for(first_of_month(today)),
             rotations=rotations,
             shown_rotations=shown,
             changes=history_of({"rotation": [r.pk for r in shown]}) if shown else [],
@@ -284,7 +285,7 @@ class HolidayMatrixView(TemplateView):
         rotation = self.chosen_rotation(rotations, self.request.GET.get("rotation", ""))
         in_years = {"date__year__gte": years[0], "date__year__lte": years[-1]}
         cells = holiday_cells(
-            calendar=services.rotation_holidays(rotation, years) if rotation else {},
+            calendar=rotation_holidays(rotation, years) if rotation else {},
             records=list(HolidayRecord.objects.filter(**in_years).select_related("member")),
             shifts=list(rotation.shifts.holidays().filter(**in_years).select_related("member")) if rotation else [],
         )

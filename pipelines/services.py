@@ -1,20 +1,20 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from oncall import notifications
 from oncall.models import TeamMember
 from oncall.services import ImportSummary, assign_changed_fields
 
-from .choices import OwnerRole, RunStatus
-from .deliveries import first_missed_deadline
+from .choices import OwnerRole
+from .deliveries import first_missed_deadline, last_deliveries
 from .models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from .permissions import can_edit_ownership, can_edit_runbook
 from .plan import PipelineSpec
@@ -384,41 +384,47 @@ def _any_stored(items: list[RunBatchItem]) -> bool:
 DELAY_CONTACT_KIND = "pipelines.delay-contact"
 
 
-def delay_contact_about(pipeline: Pipeline) -> str:
-    return f"{pipeline.name}: delay contact"
+def delay_contact_events_of(pipeline_id: int) -> str:
+    """How every delay-contact event about a pipeline begins: by its id, so a rename keeps its history."""
+    return f"delay-contact-pipeline-{pipeline_id}-rule-"
 
 
-def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: set[date]) -> int:
+def delay_contact_event(rule: DelayRule, day: date) -> str:
+    """The event of telling `rule`'s contact that `day`'s deadline was missed."""
+    return f"{delay_contact_events_of(rule.pipeline_id)}{rule.pk}-{day:%Y-%m-%d}"
+
+
+def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collection[date], zone: str = "UTC") -> int:
     """Email a delay rule's contact once when a pipeline has had no successful delivery for the rule's
     number of days after a missed deadline ("contact Ray Charley if sales data isn't received by 2 days
     after the expected deadline").
 
-    The missed deadline is the first business-day deadline after the last successful delivery; the
-    notification's key names it, so each stretch of missing data is reported once.
+    The missed deadline is the first business-day deadline (`deadline` in `zone`) after the last
+    successful delivery; the notification's key names its day, so each stretch of missing data is
+    reported once.
     """
     sent = 0
-    rules = DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt="")
+    rules = list(DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt=""))
+    last = last_deliveries(now=now, pipeline_ids={rule.pipeline_id for rule in rules})
+    local = ZoneInfo(zone)
     for rule in rules:
-        last = (
-            Run.objects.filter(pipeline=rule.pipeline, status=RunStatus.SUCCESS)
-            .annotate(delivered=Coalesce("data_available_at", "finished_at"))
-            .filter(delivered__lte=now)
-            .aggregate(latest=Max("delivered"))["latest"]
+        missed = first_missed_deadline(
+            last.get(rule.pipeline_id), now=now, deadline=deadline, closed_days=closed_days, zone=zone
         )
-        missed = first_missed_deadline(last, now=now, deadline=deadline, closed_days=closed_days)
         if missed is None or now < missed + timedelta(days=rule.days_after_deadline):
             continue
+        missed = missed.astimezone(local)
         created = notifications.notify(
-            event=f"delay-contact-{rule.pk}-{missed:%Y-%m-%d}",
+            event=delay_contact_event(rule, missed.date()),
             kind=DELAY_CONTACT_KIND,
             recipients=[notifications.Recipient(rule.contact.email)],
             subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
             body=(
                 f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
-                f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M} UTC "
+                f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
                 f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
             ),
-            about=f"{delay_contact_about(rule.pipeline)} {rule.contact.name}",
+            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
             about_url=rule.pipeline.get_absolute_url(),
         )
         sent += len(created)

@@ -17,7 +17,7 @@ from .forms import CommonIssueFormSet, RunbookForm, common_issues_from
 from .models import Ownership, Pipeline
 from .permissions import can_edit_runbook
 from .rendering import render_markdown, render_markdown_inline
-from .services import DELAY_CONTACT_KIND, delay_contact_about, pipeline_runbook_update
+from .services import DELAY_CONTACT_KIND, delay_contact_events_of, pipeline_runbook_update
 
 
 def runbook_html(*, description: str, common_issues: list[dict], standard_procedures: str) -> dict:
@@ -73,7 +73,7 @@ class RunbookDetailView(DetailView):
             upstream=upstream,
             downstream=downstream,
             delay_contact_notices=Notification.objects.filter(
-                kind=DELAY_CONTACT_KIND, about__startswith=delay_contact_about(pipeline)
+                kind=DELAY_CONTACT_KIND, key__startswith=delay_contact_events_of(pipeline.pk)
             )[:5],
             diagram=dependency_diagram(
                 pipeline.name,

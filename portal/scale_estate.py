@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from incidents.choices import IncidentStatus, Severity
 from incidents.models import Incident
+from oncall.calendar import week_start
 from oncall.models import Rotation, RotationMembership, TeamMember
 from oncall.months import add_months
 from oncall.services import rotation_generate, team_member_create
@@ -73,7 +74,7 @@ def estate_build(*, size: EstateSize, now: datetime, seed: int = 2026) -> Estate
     ]
     pipelines = _pipelines(size, members, rng)
     runs = _runs(pipelines, start=start, end=now, rng=rng)
-    rotation = Rotation.objects.create(name="Bench rotation", start_date=start.date() - timedelta(days=start.weekday()))
+    rotation = Rotation.objects.create(name="Bench rotation", start_date=week_start(start.date()))
     RotationMembership.objects.bulk_create(
         RotationMembership(rotation=rotation, member=member, position=position)
         for position, member in enumerate(members)

@@ -23,7 +23,7 @@ def policy_summary(policy: SlaPolicy) -> str:
     """The targets in one sentence, for the page the meeting prints."""
     return (
         f"availability ≥ {percent_text(policy.availability_target)} % of scheduled runs; "
-        f"data by {policy.deadline:%H:%M} UTC each business day, "
+        f"data by {policy.deadline:%H:%M} {policy.deadline_timezone} each business day, "
         f"delays over {duration_text(policy.delay_threshold)} communicated; "
         f"at most {percent_text(policy.bad_records_pct)} % bad records per run and no null critical fields; "
         f"critical incidents acknowledged within {policy.acknowledge_minutes} business minutes "

@@ -27,7 +27,6 @@ pipeline with the same schedule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,8 +36,9 @@ from typing import Literal
 
 from croniter import croniter_range
 
-from oncall.business_hours import BusinessHours, add_business_minutes
-from oncall.years import FIRST_YEAR, LAST_YEAR
+from oncall.calendar import BusinessHours, add_business_minutes, business_days
+from oncall.months import month_bounds
+from pipelines import deliveries
 
 RunStatus = Literal["success", "failed", "running"]
 FailureKind = Literal["failed", "running", "missing"]
@@ -70,7 +70,9 @@ class SlaPolicy:
     availability_target: Decimal = Decimal("99.5")
     """Percent of due scheduled runs that must succeed."""
     deadline: time = time(8, 0)
-    """Time of day (UTC) by which each business day's data must be available."""
+    """Time of day, on the wall clock of `deadline_timezone`, by which each business day's data must be available."""
+    deadline_timezone: str = "UTC"
+    """The IANA zone of `deadline` (see `pipelines.deliveries.deadline_at`)."""
     delay_threshold: timedelta = timedelta(hours=1)
     """A delivery later than deadline + this needs a delay notice (exactly this much does not)."""
     bad_records_pct: Decimal = Decimal("0.1")
@@ -92,7 +94,7 @@ class SlaPolicy:
         if self.acknowledge_minutes < 0 or self.delay_threshold < timedelta(0) or self.resolution < timedelta(0):
             raise ValueError("durations cannot be negative")
         if self.deadline.tzinfo is not None:
-            raise ValueError("deadline is a naive time of day, read as UTC")
+            raise ValueError("deadline is a naive time of day, read in deadline_timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,15 +294,6 @@ DEFAULT_POLICY = SlaPolicy()
 # --------------------------------------------------------------------------- calendar
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """[first of the month 00:00 UTC, first of the next month 00:00 UTC)."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"month must be 1..12, got {month}")
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if month == 12 else datetime(year, month + 1, 1, tzinfo=UTC)
-    return start, end
-
-
 def scheduled_occurrences(cron: str, start: datetime, end: datetime) -> list[datetime]:
     """The cron expression's times in [start, end), evaluated in UTC."""
     _require_aware("start", start)
@@ -378,19 +371,6 @@ def availability_from_facts(
 # --------------------------------------------------------------------------- timeliness
 
 
-def business_days(start: datetime, end: datetime, holidays: Collection[date]) -> list[date]:
-    """Mon-Fri dates in [start, end) (UTC) that are not in `holidays`."""
-    first = start.astimezone(UTC).date()
-    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
-    days = []
-    day = first
-    while day <= last:
-        if day.weekday() < 5 and day not in holidays:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
 def timeliness_from_deliveries(
     *,
     earliest: Mapping[date, datetime],
@@ -403,10 +383,11 @@ def timeliness_from_deliveries(
 ) -> Timeliness:
     """`timeliness` from each day's delivery (see `earliest_deliveries`): all its rules read."""
     today = now.astimezone(UTC).date()
-    evaluated = [day for day in business_days(start, end, holidays) if day <= today]
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    evaluated = [day for day in business_days(start.astimezone(UTC).date(), last, holidays) if day <= today]
     late: list[LateDay] = []
     for day in evaluated:
-        deadline = datetime.combine(day, policy.deadline, tzinfo=UTC)
+        deadline = deliveries.deadline_at(day, policy.deadline, policy.deadline_timezone)
         delivered = earliest.get(day)
         if delivered is None:
             is_late = now > deadline
@@ -591,13 +572,3 @@ def monthly_sla(avail: Availability, timely: Timeliness, quality: Quality, respo
             resolution_breaches=response.resolution_breaches,
         ),
     )
-
-
-def parse_month(value: str) -> date:
-    """ "2026-11" → date(2026, 11, 1); ValueError for anything else."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"{value!r} is not a month like 2026-11")
-    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        raise ValueError(f"{value!r} is outside the years the portal covers ({FIRST_YEAR} to {LAST_YEAR})")
-    return date(int(match[1]), int(match[2]), 1)

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Communication, Incident
-from incidents.services import business_hours_for
 from oncall import notifications
+from oncall.calendar import team_business_hours
 from oncall.models import TeamMember
-from oncall.months import first_of_month
+from oncall.months import first_of_month, month_bounds
 from oncall.services import ImportSummary, assign_changed_fields
 from pipelines.models import Pipeline, SlaPolicy
 from pipelines.plan import SlaFigures
@@ -79,6 +79,7 @@ def policy_values(policy: SlaPolicy) -> rules.SlaPolicy:
     return rules.SlaPolicy(
         availability_target=policy.availability_target,
         deadline=policy.deadline,
+        deadline_timezone=policy.deadline_timezone,
         delay_threshold=policy.delay_threshold,
         bad_records_pct=policy.bad_records_pct,
         acknowledge_minutes=policy.acknowledge_minutes,
@@ -110,12 +111,12 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
     """
     now = now or timezone.now()
     month = first_of_month(month)
-    start, end = rules.month_bounds(month.year, month.month)
+    start, end = month_bounds(month.year, month.month)
     if start > now:
         raise ValidationError({"month": "That month has not started yet."})
     policy_row = SlaPolicy.current()
     policy = policy_values(policy_row)
-    hours = business_hours_for(policy_row, start, end)
+    hours = team_business_hours(start, end, opens=policy_row.business_opens, closes=policy_row.business_closes)
     pipelines = list(Pipeline.objects.with_runbook_relations())
     facts = run_facts(pipelines, start, end, policy, now)
     incidents = defaultdict(list)

@@ -1,8 +1,9 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
+
+from oncall.months import add_months, first_of_month
 
 from . import services
 
@@ -25,6 +26,6 @@ def compute_sla_nightly() -> str:
     """Nightly: month to date; on the 1st, also the final figures of the month that just ended."""
     today = timezone.now().date()
     if today.day == 1:
-        compute_sla_month.delay((today - timedelta(days=1)).replace(day=1).isoformat())
-    compute_sla_month.delay(today.replace(day=1).isoformat())
+        compute_sla_month.delay(add_months(today, -1).isoformat())
+    compute_sla_month.delay(first_of_month(today).isoformat())
     return today.isoformat()

@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 
 from incidents.models import Incident
 from oncall.history import history_of
-from oncall.months import add_months, first_of_month
+from oncall.months import add_months, first_of_month, parse_month
 from oncall.permissions import is_manager
 from oncall.queueing import task_enqueue
 
@@ -34,7 +34,6 @@ from .dashboard import (
     sla_dashboard,
 )
 from .models import SlaReport, SlaReview
-from .rules import parse_month
 from .services import SLA_FIGURES, sla_month_sign_off
 from .tasks import compute_sla_month
 
@@ -72,13 +71,9 @@ def month_key(month: date) -> str:
 
 def month_or_404(text: str) -> date:
     try:
-        month = parse_month(text)
-    except ValueError:
-        month = None
-    # The page reaches a year back for its trend and a month ahead for its link: keep both valid dates.
-    if month is None or not 1970 <= month.year < 9999:
-        raise Http404(f"{text!r} is not a month like 2026-11.")
-    return month
+        return parse_month(text)
+    except ValueError as error:
+        raise Http404(str(error)) from None
 
 
 class MonthInUrl:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from oncall import services
 from oncall.accounts import member_invite
+from oncall.calendar import rotation_holidays
 from oncall.filtersets import ShiftFilterSet
 from oncall.models import HolidayTrade, Rotation, Shift, TeamMember
 from oncall.permissions import OnTheTeamToTrade, SignedInPerson, acting_member, is_manager
@@ -98,7 +99,7 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return [
             {"date": day, "name": name, "rotation": rotation.pk}
             for rotation in Rotation.objects.prefetch_related("custom_holidays").order_by("name")
-            for day, name in sorted(services.rotation_holidays(rotation, [year]).items())
+            for day, name in sorted(rotation_holidays(rotation, [year]).items())
         ]
 
     @extend_schema(parameters=[HolidayQuerySerializer])

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import date, time, timedelta
+from datetime import date, time
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -17,8 +17,9 @@ from .members import TeamMember, new_feed_token
 
 
 def this_monday() -> date:
-    today = timezone.localdate()
-    return today - timedelta(days=today.weekday())
+    from ..calendar import week_start  # the calendar reads rotations, so it cannot be imported first
+
+    return week_start(timezone.localdate())
 
 
 class Rotation(models.Model):

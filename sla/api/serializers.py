@@ -5,10 +5,10 @@ from rest_framework import serializers
 
 from incidents.filtersets import MONTH_SCHEMA
 from oncall.api.validation import ValidatedModelSerializer
+from oncall.months import parse_month
 from pipelines.models import SlaPolicy
 
 from ..models import SlaEscalation, SlaReport
-from ..rules import parse_month
 from ..services import SLA_FIGURES, sla_policy_update
 
 
@@ -22,8 +22,8 @@ class MonthField(serializers.Field):
     def to_internal_value(self, data) -> date:
         try:
             return parse_month(str(data))
-        except ValueError:
-            raise serializers.ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.") from None
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class SlaMonthQuerySerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from incidents.choices import SignalKind
 from incidents.models import Communication, Incident, IncidentNote, IncidentSignal
 from oncall.models import Notification
 from pipelines.deliveries import business_deadline, deadline_missed
-from pipelines.models import Run
+from pipelines.models import Run, SlaPolicy
 from pipelines.services import run_upsert
 from tests.incidents.factories import IncidentFactory
 from tests.pipelines.factories import PipelineFactory
@@ -135,3 +135,14 @@ def test_watch_without_at_uses_now_and_refuses_a_malformed_instant():
     assert out.getvalue().startswith("2026-11-25 12:00:00 UTC: ")
     with pytest.raises(CommandError, match="not an ISO 8601 instant"):
         call_command("watch", "--at", "yesterday")
+
+
+def test_a_missed_delivery_is_opened_at_the_deadline_in_the_policys_zone():
+    SlaPolicy.objects.update_or_create(pk=SlaPolicy.current().pk, defaults={"deadline_timezone": "Europe/Paris"})
+    pipeline = PipelineFactory(name="Late")
+    delivered(pipeline, TUESDAY - timedelta(days=1), 6)
+    assert missed_deliveries_open(now=at(TUESDAY, 7)) == 0  # 08:00 in Paris, still on time
+    assert missed_deliveries_open(now=at(TUESDAY, 7, 1)) == 1
+    signal = IncidentSignal.objects.get()
+    assert signal.summary == "no data delivered by the 08:00 CET deadline on Tue 24 Nov 2026"
+    assert Incident.objects.get().detected_at == at(TUESDAY, 7)

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.core import mail
 
-from pipelines.models import Contact, DelayRule
+from pipelines.models import Contact, DelayRule, Run
 from pipelines.services import delay_contacts_notify, first_missed_deadline
 from tests.pipelines.factories import PipelineFactory, RunFactory
 
@@ -59,3 +59,44 @@ def test_runbook_page_shows_that_the_contact_was_told(member_client):
     delay_contacts_notify(now=datetime(2026, 11, 27, 9, tzinfo=UTC), deadline=EIGHT, closed_days=set())
     html = member_client.get(pipeline.get_absolute_url()).content.decode()
     assert "Contacted" in html and "ray@example.com" in html
+
+
+def sales_rule(pipeline):
+    ray = Contact.objects.create(name="Ray Charley", organisation="Sales", email="ray@example.com")
+    rule = DelayRule.objects.create(
+        pipeline=pipeline, contact=ray, days_after_deadline=2, data_description="sales data"
+    )
+    Run.objects.create(
+        pipeline=pipeline,
+        external_id="r1",
+        scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC),
+        status="success",
+        finished_at=datetime(2026, 11, 23, 6, 30, tzinfo=UTC),
+    )
+    return rule
+
+
+def test_the_missed_deadline_is_read_in_the_policys_zone(django_capture_on_commit_callbacks):
+    sales_rule(PipelineFactory())
+    # Last delivery Monday → Tuesday 08:00 Paris (07:00 UTC) missed → Thursday 07:00 UTC is two days after.
+    paris = {"deadline": EIGHT, "closed_days": set(), "zone": "Europe/Paris"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delay_contacts_notify(now=datetime(2026, 11, 26, 6, 59, tzinfo=UTC), **paris) == 0
+        assert delay_contacts_notify(now=datetime(2026, 11, 26, 7, 0, tzinfo=UTC), **paris) == 1
+        assert delay_contacts_notify(now=datetime(2026, 11, 27, 7, 0, tzinfo=UTC), **paris) == 0
+    assert "since the deadline of Tuesday 24 November 2026, 08:00 CET" in mail.outbox[0].body
+
+
+def test_renaming_a_pipeline_keeps_its_delay_contact_history(member_client):
+    pipeline = PipelineFactory(name="Sales Pipeline")
+    PipelineFactory(name="Sales Pipeline EU")  # a name the old name is the start of
+    sales_rule(pipeline)
+    delay_contacts_notify(now=datetime(2026, 11, 27, 9, tzinfo=UTC), deadline=EIGHT, closed_days=set())
+    pipeline.name = "Revenue Pipeline"
+    pipeline.save()
+    html = member_client.get(pipeline.get_absolute_url()).content.decode()
+    assert "Contacted" in html and "ray@example.com" in html
+    other = PipelineFactory(name="Sales Pipeline")  # a new pipeline under the old name inherits nothing
+    assert "Contacted" not in member_client.get(other.get_absolute_url()).content.decode()
+    # and the renamed pipeline's contact is not told twice about the same stretch
+    assert delay_contacts_notify(now=datetime(2026, 11, 27, 10, tzinfo=UTC), deadline=EIGHT, closed_days=set()) == 0

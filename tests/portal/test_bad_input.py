@@ -146,3 +146,19 @@ def test_incident_form_states_the_description_limit(member_client, pipeline):
 def test_compute_sla_refuses_months_outside_the_portals_years(month):
     with pytest.raises(CommandError, match="outside the years"):
         call_command("compute_sla", "--month", month, stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("month", "words"),
+    [("October", "Enter a month as YYYY-MM, e.g. 2026-11."), ("2026-13", "Enter a month between 1970-01 and 2999-12")],
+)
+def test_every_place_that_takes_a_month_refuses_a_bad_one_in_the_same_words(member_client, api, month, words):
+    calendar = member_client.get("/oncall/", {"month": month})
+    assert calendar.context["month_form"].errors["month"][0].startswith(words)
+    incidents = member_client.get("/incidents/", {"month": month})
+    assert incidents.context["filterset"].form.errors["month"][0].startswith(words)
+    sla_api = api.get("/api/sla/", {"month": month})
+    assert sla_api.status_code == 400 and sla_api.json()["month"][0].startswith(words)
+    with pytest.raises(CommandError, match=words.replace(".", r"\.")):
+        call_command("compute_sla", "--month", month, stdout=StringIO())
+    assert member_client.get(f"/sla/{month}/").status_code == 404

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.board import delivery_board
-from pipelines.models import Run
+from pipelines.models import Run, SlaPolicy
 from tests.incidents.factories import IncidentFactory
 from tests.pipelines.factories import PipelineFactory
 
@@ -79,3 +79,16 @@ def test_home_lists_open_incidents_and_keeps_a_flat_query_count(member_client, d
     with django_assert_max_num_queries(len(few)):
         html = member_client.get("/").content.decode()
     assert open_incident_rows(html) == shown(incidents) and board_rows(html) == owners(pipelines)
+
+
+def test_board_reads_the_deadline_in_the_policys_zone(member_client, clock):
+    SlaPolicy.objects.update_or_create(pk=SlaPolicy.current().pk, defaults={"deadline_timezone": "Europe/Paris"})
+    early, late, nothing = (PipelineFactory(name=n) for n in "ABC")
+    delivered(early, 6, 45)
+    delivered(late, 7, 15)  # before 08:00 UTC, after 08:00 in Paris (07:00 UTC in winter)
+    deadline, business_day, rows = delivery_board(now=WEDNESDAY.replace(hour=7, minute=30))
+    assert deadline == WEDNESDAY.replace(hour=7) and deadline.strftime("%H:%M %Z") == "08:00 CET" and business_day
+    assert {row.pipeline.name: row.state for row in rows} == {"A": "on time", "B": "late", "C": "missing"}
+    clock.move_to(WEDNESDAY.replace(hour=7, minute=30))
+    html = member_client.get("/").content.decode()
+    assert "Today's 08:00 CET board" in html and "08:15 CET" in html

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncall.business_hours import BusinessHours
+from oncall.calendar import BusinessHours
 from sla.rules import (
     FailedOccurrence,
     IncidentFact,

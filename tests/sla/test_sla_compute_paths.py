@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db.models.functions import Coalesce
 
-from incidents.services import business_hours_for
+from oncall.calendar import team_business_hours
 from pipelines.models import Pipeline, Run, SlaPolicy
 from sla import rules as sla
 from sla.models import SlaReport
@@ -115,7 +115,7 @@ def full_list_month(month: date, now: datetime, pipeline) -> sla.MonthlySla:
     """The month over every run, as RunFacts, as the SLA service used to build them."""
     start, end = sla.month_bounds(month.year, month.month)
     policy_row = SlaPolicy.current()
-    hours = business_hours_for(policy_row, start, end)
+    hours = team_business_hours(start, end, opens=policy_row.business_opens, closes=policy_row.business_closes)
     rows = (
         Run.objects.in_window(start, end)
         .filter(pipeline=pipeline)

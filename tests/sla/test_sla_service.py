@@ -160,3 +160,37 @@ def test_no_delay_notices_on_weekends_or_holidays(pipelines):
     assert delay_notices_send(now=datetime(2026, 11, 26, 10, tzinfo=UTC)) == 0  # Thanksgiving
     assert delay_notices_send(now=datetime(2026, 11, 27, 10, tzinfo=UTC)) == 2  # Friday: neither delivered
     assert SlaPolicy.objects.exists()
+
+
+def paris_deadline():
+    SlaPolicy.objects.update_or_create(pk=SlaPolicy.current().pk, defaults={"deadline_timezone": "Europe/Paris"})
+
+
+def test_delay_notice_goes_out_at_the_deadline_in_the_policys_zone(pipelines, django_capture_on_commit_callbacks):
+    paris_deadline()  # 08:00 Paris is 07:00 UTC in November: notices are due from 08:00 UTC
+    day = datetime(2026, 11, 4, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delay_notices_send(now=day.replace(hour=7, minute=59)) == 0
+        assert delay_notices_send(now=day.replace(hour=8)) == 2
+    notice = Communication.objects.filter(pipeline__name="Bad").get()
+    assert "had not arrived by 09:00 CET; it was due at 08:00 CET" in notice.message
+
+
+def test_timeliness_reads_the_deadline_in_the_policys_zone_across_dst():
+    """Europe/Paris starts summer time on Sunday 29 March 2026: 08:00 there is 07:00 UTC before, 06:00 UTC after."""
+    pipeline = PipelineFactory(name="Paris", schedule="0 5 * * *")
+    for day in range(1, 32):
+        scheduled = datetime(2026, 3, day, 5, tzinfo=UTC)
+        delivered = scheduled.replace(hour=6, minute=30)
+        Run.objects.create(
+            pipeline=pipeline, external_id=f"march-{day}", scheduled_for=scheduled, status="success",
+            finished_at=delivered, data_available_at=delivered,
+        )  # fmt: skip
+    month, after = date(2026, 3, 1), datetime(2026, 4, 2, tzinfo=UTC)
+    sla_month_compute(month=month, now=after)
+    assert SlaReport.objects.get().late_days == 0  # 06:30 UTC is before 08:00 UTC every day
+    paris_deadline()
+    sla_month_compute(month=month, now=after)
+    report = SlaReport.objects.get()
+    assert report.business_days == 22 and report.late_days == 2
+    assert [late["day"] for late in report.details["late_days"]] == ["2026-03-30", "2026-03-31"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.services import incident_open, incident_step
+from oncall.months import add_months
 from pipelines.models import Pipeline, Run
 from sla.rules import scheduled_occurrences
 from sla.services import sla_month_compute
@@ -30,13 +31,13 @@ class Command(BaseCommand):
             self.stdout.write("Demo history is already loaded.")
             return
         now = timezone.now()
-        first = (now.date().replace(day=1) - timedelta(days=28 * (months - 1) + 1)).replace(day=1)
+        first = add_months(now.date(), 1 - months)
         with transaction.atomic():
             runs, incidents = load(first=first, now=now, rng=random.Random(seed))
         month = first
         while month <= now.date():
             sla_month_compute(month=month, now=now)
-            month = (month + timedelta(days=32)).replace(day=1)
+            month = add_months(month, 1)
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {runs} demo runs and {incidents} demo incidents since {first:%B %Y}.")
         )

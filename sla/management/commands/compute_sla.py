@@ -1,21 +1,13 @@
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ... import rules
+from oncall.months import first_of_month, parse_month
+
 from ...models import SlaReport
 from ...services import sla_month_compute
 
 DIMENSIONS = ("availability", "timeliness", "quality", "response")
-
-
-def parse_month(value: str) -> date:
-    try:
-        return rules.parse_month(value)
-    except ValueError as error:
-        raise CommandError(f"{error}.") from error
 
 
 class Command(BaseCommand):
@@ -25,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--month", help="YYYY-MM (default: the current month).")
 
     def handle(self, *args, month=None, **options):
-        first = parse_month(month) if month else timezone.now().date().replace(day=1)
+        try:
+            first = parse_month(month) if month else first_of_month(timezone.now().date())
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         try:
             reports = sla_month_compute(month=first)
         except ValidationError as error:

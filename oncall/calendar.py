@@ -1,13 +1,14 @@
-"""The business-hours clock behind SLA deadlines, as plain functions over plain values.
+"""The team's calendar, the one home of "a business day": business days, the business-hours clock,
+and the team's holidays.
 
-No Django and no ORM here: callers turn a team's settings and the rotation's holiday calendar
-into a `BusinessHours` and pass aware datetimes in.
+The rules are plain functions over plain values; only the last section reads the database, to
+turn the team rotation's time zone and holiday calendar into a `BusinessHours`.
 
-The rules, in short:
-
-* The clock runs Mon–Fri from 09:00 to 17:00 in the team's time zone (all configurable), and
-  stands still on the dates in `holidays`. Which dates those are (a holiday and its observed
-  weekday, say) is the caller's decision.
+* A business day is Monday to Friday, except the team's closed days (each holiday of the team
+  rotation's calendar and the weekday it is observed on). Which dates those are is
+  `team_closed_days`' decision; everything else takes them as a set of dates.
+* The clock runs on business days from 09:00 to 17:00 in the team's time zone (all
+  configurable) and stands still otherwise.
 * Each open local date has one interval, half-open: [opening, closing). The opening and
   closing instants come from the local wall-clock times through zoneinfo, so a DST change
   moves the UTC offset, never the local opening time.
@@ -18,19 +19,21 @@ The rules, in short:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from numbers import Real
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = [
-    "MAX_CLOSED_DAYS",
-    "BusinessHours",
-    "add_business_minutes",
-    "add_business_time",
-    "business_minutes_between",
-    "business_time_between",
-]
+import holidays as holiday_calendars
+from django.utils import timezone
+
+from . import scheduling
+from .choices import CustomHolidayKind
+from .models import Rotation
+
+WORKING_WEEKDAYS = frozenset(range(5))
+"""Monday (0) to Friday (4)."""
 
 MAX_CLOSED_DAYS = 366 * 10
 """How many consecutive closed days `add_business_time` walks before giving up: a calendar
@@ -41,6 +44,43 @@ _ONE_MINUTE = timedelta(minutes=1)
 _ZERO = timedelta(0)
 
 
+# --- business days -------------------------------------------------------------------------------
+
+
+def is_business_day(
+    day: date, closed_days: Collection[date] = frozenset(), weekdays: Collection[int] = WORKING_WEEKDAYS
+) -> bool:
+    """Monday to Friday (or one of `weekdays`, Monday being 0), and not one of `closed_days`."""
+    return day.weekday() in weekdays and day not in closed_days
+
+
+def business_days(first: date, last: date, closed_days: Collection[date] = frozenset()) -> list[date]:
+    """The business days from `first` to `last`, both included."""
+    days = []
+    day = first
+    while day <= last:
+        if is_business_day(day, closed_days):
+            days.append(day)
+        day += _ONE_DAY
+    return days
+
+
+def next_business_day(after: date, closed_days: Collection[date] = frozenset()) -> date:
+    """The first business day after `after`."""
+    day = after + _ONE_DAY
+    while not is_business_day(day, closed_days):
+        day += _ONE_DAY
+    return day
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week (weeks run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- the business-hours clock --------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessHours:
     """When the business clock runs: `opens` to `closes` local time in `tz_name`, on
@@ -49,7 +89,7 @@ class BusinessHours:
     tz_name: str = "UTC"
     opens: time = time(9)
     closes: time = time(17)
-    weekdays: frozenset[int] = frozenset(range(5))
+    weekdays: frozenset[int] = WORKING_WEEKDAYS
     holidays: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
@@ -79,7 +119,7 @@ class BusinessHours:
 
     def is_business_day(self, day: date) -> bool:
         """True when the clock runs at some point of local date `day`."""
-        return day.weekday() in self.weekdays and day not in self.holidays
+        return is_business_day(day, self.holidays, self.weekdays)
 
     def open_interval(self, day: date) -> tuple[datetime, datetime] | None:
         """The half-open interval [opening, closing) of local date `day`, as aware datetimes in
@@ -195,3 +235,56 @@ def _require_aware(value: datetime, name: str) -> None:
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+# --- the team's holidays (reads the database) ----------------------------------------------------
+
+
+def rotation_holidays(rotation: Rotation, years: Iterable[int]) -> dict[date, str]:
+    """The rotation's holidays on their own dates (`observed=False`), with its custom changes."""
+    customs = list(rotation.custom_holidays.all())
+    return scheduling.holiday_dates(
+        years,
+        country=rotation.holiday_country,
+        subdiv=rotation.holiday_subdivision or None,
+        additions={c.date: c.name for c in customs if c.kind == CustomHolidayKind.ADDITION},
+        removals=[c.date for c in customs if c.kind == CustomHolidayKind.REMOVAL],
+    )
+
+
+def rotation_closed_days(rotation: Rotation, years: Iterable[int]) -> set[date]:
+    """Days that are not business days for holiday reasons: each holiday and its observed weekday."""
+    years = list(years)
+    observed = holiday_calendars.country_holidays(
+        rotation.holiday_country, subdiv=rotation.holiday_subdivision or None, years=years, observed=True
+    )
+    own_dates = rotation_holidays(rotation, years)
+    removals = {c.date for c in rotation.custom_holidays.all() if c.kind == CustomHolidayKind.REMOVAL}
+    return (set(observed) - removals) | set(own_dates)
+
+
+def team_rotation() -> Rotation | None:
+    """The rotation whose time zone and holidays are the team's (the first one made)."""
+    return Rotation.objects.prefetch_related("custom_holidays").order_by("pk").first()
+
+
+def team_business_hours(*instants: datetime, opens: time | None = None, closes: time | None = None) -> BusinessHours:
+    """The team's business hours: Monday to Friday, `opens` to `closes` (09:00 to 17:00 unless given)
+    in the team rotation's time zone, closed on its holidays.
+
+    The holidays cover every year the instants touch and the years either side (this year without
+    instants), so a clock started late in December still knows January's holidays. Without a
+    rotation, the hours are in UTC with no holidays.
+    """
+    hours = {key: value for key, value in {"opens": opens, "closes": closes}.items() if value is not None}
+    rotation = team_rotation()
+    if rotation is None:
+        return BusinessHours(**hours)
+    years = {instant.year for instant in instants} or {timezone.now().year}
+    closed = rotation_closed_days(rotation, range(min(years) - 1, max(years) + 2))
+    return BusinessHours(tz_name=rotation.time_zone, holidays=frozenset(closed), **hours)
+
+
+def team_closed_days(*instants: datetime) -> frozenset[date]:
+    """The team's closed days in every year the instants touch and the years either side."""
+    return team_business_hours(*instants).holidays

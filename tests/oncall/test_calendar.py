@@ -1,4 +1,5 @@
-"""The business-hours clock: the spec's worked examples, then properties against a brute force."""
+"""The team calendar: business days and the team's holidays, then the business-hours clock (the spec's
+worked examples, then properties against a brute force)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncall.business_hours import (
+from oncall.calendar import (
     MAX_CLOSED_DAYS,
     BusinessHours,
     add_business_minutes,
     add_business_time,
+    business_days,
     business_minutes_between,
     business_time_between,
+    is_business_day,
+    next_business_day,
+    team_business_hours,
+    team_closed_days,
+    week_start,
 )
+from oncall.choices import CustomHolidayKind
+from oncall.models import CustomHoliday, Rotation
 
 NEW_YORK = ZoneInfo("America/New_York")
 THANKSGIVING_2026 = date(2026, 11, 26)
@@ -31,6 +40,86 @@ def utc(*args: int) -> datetime:
 
 def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NEW_YORK)
+
+
+# --- Business days ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "business"),
+    [
+        pytest.param(date(2026, 11, 25), True, id="wednesday"),
+        pytest.param(date(2026, 11, 27), True, id="friday"),
+        pytest.param(date(2026, 11, 28), False, id="saturday"),
+        pytest.param(date(2026, 11, 29), False, id="sunday"),
+        pytest.param(THANKSGIVING_2026, False, id="holiday-on-a-thursday"),
+        pytest.param(date(2026, 11, 30), True, id="monday"),
+    ],
+)
+def test_a_business_day_is_a_weekday_that_is_not_closed(day: date, business: bool) -> None:
+    assert is_business_day(day, {THANKSGIVING_2026, date(2026, 11, 28)}) is business
+    assert BusinessHours(holidays=frozenset({THANKSGIVING_2026})).is_business_day(day) is business
+
+
+def test_business_days_include_both_ends_and_skip_weekends_and_closed_days() -> None:
+    days = business_days(date(2026, 11, 20), date(2026, 11, 30), {THANKSGIVING_2026})
+    assert days == [date(2026, 11, d) for d in (20, 23, 24, 25, 27, 30)]
+    assert business_days(date(2026, 11, 28), date(2026, 11, 29)) == []
+    assert business_days(date(2026, 11, 30), date(2026, 11, 29)) == []
+
+
+@pytest.mark.parametrize(
+    ("after", "closed", "expected"),
+    [
+        pytest.param(date(2026, 11, 24), (), date(2026, 11, 25), id="tuesday"),
+        pytest.param(date(2026, 11, 25), (THANKSGIVING_2026,), date(2026, 11, 27), id="over-a-holiday"),
+        pytest.param(date(2026, 11, 27), (), date(2026, 11, 30), id="over-a-weekend"),
+        pytest.param(date(2026, 11, 27), (date(2026, 11, 30),), date(2026, 12, 1), id="over-a-long-weekend"),
+        pytest.param(date(2026, 11, 28), (), date(2026, 11, 30), id="from-a-saturday"),
+    ],
+)
+def test_next_business_day(after: date, closed: tuple[date, ...], expected: date) -> None:
+    assert next_business_day(after, closed) == expected
+
+
+@given(st.dates(min_value=date(1970, 1, 1), max_value=date(2999, 12, 31)))
+def test_a_week_starts_on_its_monday(day: date) -> None:
+    monday = week_start(day)
+    assert monday.weekday() == 0 and timedelta(0) <= day - monday < timedelta(days=7)
+
+
+@given(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)), st.sets(st.dates(), max_size=5))
+def test_the_clock_and_the_day_rule_agree(day: date, closed: set[date]) -> None:
+    hours = BusinessHours(holidays=frozenset(closed))
+    assert hours.is_business_day(day) == is_business_day(day, closed) == (day.weekday() < 5 and day not in closed)
+    assert (hours.open_interval(day) is not None) == is_business_day(day, closed)
+
+
+# --- The team's holidays -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_team_hours_are_the_first_rotations_zone_and_holidays_with_observed_days() -> None:
+    team = Rotation.objects.create(name="Team", time_zone="America/New_York", start_date=date(2026, 11, 2))
+    Rotation.objects.create(name="Other", time_zone="Europe/Berlin", holiday_country="DE", start_date=date(2026, 11, 2))
+    CustomHoliday.objects.create(rotation=team, date=date(2026, 12, 24), name="Christmas Eve")
+    CustomHoliday.objects.create(
+        rotation=team, date=date(2026, 11, 11), name="Veterans Day", kind=CustomHolidayKind.REMOVAL
+    )
+    hours = team_business_hours(utc(2026, 11, 25, 12), opens=time(8), closes=time(16))
+    assert (hours.tz_name, hours.opens, hours.closes) == ("America/New_York", time(8), time(16))
+    assert {THANKSGIVING_2026, date(2026, 12, 24), date(2026, 12, 25)} <= hours.holidays
+    assert date(2026, 7, 3) in hours.holidays  # Independence Day falls on a Saturday: observed on the Friday
+    assert date(2026, 11, 11) not in hours.holidays  # removed by the rotation
+    assert date(2027, 1, 1) in hours.holidays and date(2025, 12, 25) in hours.holidays  # the years either side
+    assert team_closed_days(utc(2026, 11, 25, 12)) == hours.holidays
+
+
+@pytest.mark.django_db
+def test_without_a_rotation_the_team_works_in_utc_every_weekday() -> None:
+    hours = team_business_hours(utc(2026, 11, 25, 12))
+    assert hours == BusinessHours()
+    assert team_closed_days() == frozenset()
 
 
 # --- The spec's examples ------------------------------------------------------------------
