@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import factory
 from django.utils import timezone
 
+from oncall.calendar import business_days
 from sla import rules
 from sla.models import SlaReport
 from tests.pipelines.factories import PipelineFactory
@@ -20,8 +21,9 @@ def _runs_due(report) -> int:
 
 def _business_days(report) -> int:
     """The month's weekdays up to the day the report was computed (the team without holidays)."""
-    computed_on = report.computed_at.astimezone(UTC).date()
-    return sum(1 for day in rules.business_days(*_bounds(report), ()) if day <= computed_on)
+    start, end = _bounds(report)
+    last = min(end - timedelta(days=1), report.computed_at).astimezone(UTC).date()
+    return len(business_days(start.date(), last))
 
 
 def _availability(report) -> rules.Availability:

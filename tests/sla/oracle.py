@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from oncall.business_hours import BusinessHours
+from oncall.calendar import BusinessHours
 from pipelines import deliveries
 from sla.rules import (
     DEFAULT_POLICY,
