@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from oncall.business_hours import BusinessHours
+
 from pipelines import deliveries
 from sla.rules import (
     DEFAULT_POLICY,
