@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import chat, notifications, reminders, services
+from . import chat, notifications, reminders, services, trades
 from .models import Rotation
 
 logger = logging.getLogger(__name__)
@@ -74,4 +74,4 @@ def send_shift_reminders() -> int:
 @shared_task
 def expire_holiday_trades() -> int:
     """Pending trades whose shift has started can no longer happen."""
-    return services.holiday_trades_expire(now=timezone.now())
+    return trades.holiday_trades_expire(now=timezone.now())

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView, View
 
-from . import services
+from . import services, trades
 from .calendar import rotation_holidays, week_start
 from .choices import TradeStatus
 from .exceptions import TradeError, TradeNeedsConfirmation
@@ -437,7 +437,7 @@ class HolidayTradeCreateView(FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            trade = services.holiday_trade_request(
+            trade = trades.holiday_trade_request(
                 requester=self.member,
                 shift=data["shift"],
                 counterparty=data["counterparty"],
@@ -476,9 +476,9 @@ class HolidayTradeAnswerView(View):
     http_method_names = ["post"]
     action = ""  # accept, decline or cancel: set in the URLconf
     answers = {
-        "accept": services.holiday_trade_accept,
-        "decline": services.holiday_trade_decline,
-        "cancel": services.holiday_trade_cancel,
+        "accept": trades.holiday_trade_accept,
+        "decline": trades.holiday_trade_decline,
+        "cancel": trades.holiday_trade_cancel,
     }
 
     def post(self, request, pk: int):

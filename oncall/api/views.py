@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from oncall import services
+from oncall import services, trades
 from oncall.accounts import member_invite
 from oncall.calendar import rotation_holidays
 from oncall.filtersets import ShiftFilterSet
@@ -133,7 +133,7 @@ class HolidayTradeViewSet(
         return queryset.filter(Q(requested_by=member) | Q(counterparty=member))
 
     def perform_create(self, serializer):
-        trade = services.holiday_trade_request(
+        trade = trades.holiday_trade_request(
             requester=acting_member(self.request.user), confirmed=True, **serializer.validated_data
         )
         serializer.instance = holiday_trades().get(pk=trade.pk)
@@ -152,16 +152,16 @@ class HolidayTradeViewSet(
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """The counterparty accepts: the shifts change hands at once, after everything is checked again."""
-        return self.answer(services.holiday_trade_accept, pk)
+        return self.answer(trades.holiday_trade_accept, pk)
 
     @extend_schema(request=None, responses=HolidayTradeSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         """The counterparty declines; the requester is emailed."""
-        return self.answer(services.holiday_trade_decline, pk)
+        return self.answer(trades.holiday_trade_decline, pk)
 
     @extend_schema(request=None, responses=HolidayTradeSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """The requester withdraws a pending trade; the counterparty is emailed."""
-        return self.answer(services.holiday_trade_cancel, pk)
+        return self.answer(trades.holiday_trade_cancel, pk)

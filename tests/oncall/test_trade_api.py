@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from oncall.choices import TradeStatus
 from oncall.models import HolidayTrade, Shift
 from oncall.permissions import SERVICE_GROUP
-from oncall.services import holiday_trade_decline, holiday_trade_request
+from oncall.trades import holiday_trade_decline, holiday_trade_request
 from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory
 from tests.oncall.test_trade_views import (

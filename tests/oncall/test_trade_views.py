@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from oncall.choices import TradeStatus
 from oncall.models import HolidayTrade, Shift, TeamMember
-from oncall.services import holiday_trade_accept, holiday_trade_decline, holiday_trade_request
+from oncall.trades import holiday_trade_accept, holiday_trade_decline, holiday_trade_request
 from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory, rotation_with
 

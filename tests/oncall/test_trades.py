@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied
 from oncall.choices import TradeStatus
 from oncall.exceptions import TradeError, TradeNeedsConfirmation
 from oncall.models import HolidayTrade, Notification, Rotation, Shift
-from oncall.services import (
+from oncall.services import rotation_generate
+from oncall.trades import (
     holiday_trade_accept,
     holiday_trade_cancel,
     holiday_trade_decline,
     holiday_trade_request,
     holiday_trades_expire,
-    rotation_generate,
 )
 from tests.conftest import NOW
 from tests.oncall.factories import TeamMemberFactory, rotation_with
@@ -188,7 +188,7 @@ def test_notifications_are_recorded_once_per_event(team, django_capture_on_commi
     rotation, (a, b, *_) = team
     with django_capture_on_commit_callbacks(execute=True):
         trade = holiday_trade_request(requester=a, shift=holiday_of(a), counterparty=b, now=NOW)
-    from oncall.services import _trade_notify
+    from oncall.trades import _trade_notify
 
     with django_capture_on_commit_callbacks(execute=True):
         _trade_notify(trade, "requested", [b])  # a retried task
