@@ -2,6 +2,8 @@ from django.db import models
 
 
 class Severity(models.TextChoices):
+    """Critical incidents have acknowledgement and fix deadlines; critical downstream teams make failures critical."""
+
     CRITICAL = "critical", "Critical"
     MAJOR = "major", "Major"
     MINOR = "minor", "Minor"
@@ -15,6 +17,8 @@ class IncidentStatus(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    """How a message reached the stakeholders."""
+
     EMAIL = "email", "Email"
     CHAT = "chat", "Chat"
     MEETING = "meeting", "Meeting or call"
@@ -22,6 +26,8 @@ class Channel(models.TextChoices):
 
 
 class SignalKind(models.TextChoices):
+    """What opened or joined an automatic incident."""
+
     FAILED_RUN = "failed_run", "Failed run"
     OVERDUE_RUN = "overdue_run", "Overdue run"
     MISSED_DELIVERY = "missed_delivery", "Missed delivery"

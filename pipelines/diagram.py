@@ -27,6 +27,8 @@ class Box:
 
 @dataclass(frozen=True)
 class Edge:
+    """A dependency arrow from the right edge of one box to the left edge of the next."""
+
     x1: int
     y1: int
     x2: int
@@ -35,6 +37,8 @@ class Edge:
 
 @dataclass(frozen=True)
 class Diagram:
+    """The boxes and arrows, and the size of the SVG that holds them."""
+
     boxes: tuple[Box, ...]
     edges: tuple[Edge, ...]
     width: int
