@@ -11,13 +11,8 @@ from incidents.models import Communication, Incident, IncidentNote
 from incidents.services import incident_note_add
 from oncall.choices import TradeStatus
 from oncall.models import HolidayRecord, HolidayTrade, Notification, RotationMembership, Shift
-from oncall.services import (
-    holiday_trade_accept,
-    holiday_trade_cancel,
-    holiday_trade_decline,
-    holiday_trade_request,
-    member_offboard,
-)
+from oncall.services import member_offboard
+from oncall.trades import holiday_trade_accept, holiday_trade_cancel, holiday_trade_decline, holiday_trade_request
 from tests.conftest import NOW
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory, rotation_with
