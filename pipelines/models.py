@@ -254,7 +254,7 @@ class Run(models.Model):
         ]
         # `/api/runs/` pages by (scheduled_for, id), newest first, and filters by pipeline, status and time.
         indexes = [
-            models.Index(fields=["pipeline", "scheduled_for"]),
+            models.Index(fields=["pipeline", "scheduled_for"], name="pipelines_run_pipeline_sched"),
             models.Index(fields=["scheduled_for", "id"], name="pipelines_run_scheduled_id"),
             models.Index(fields=["status", "scheduled_for", "id"], name="pipelines_run_status_sched"),
         ]

@@ -13,7 +13,7 @@ class Notification(models.Model):
     """
 
     key = models.CharField(max_length=255, unique=True)
-    kind = models.CharField(max_length=60, db_index=True)
+    kind = models.CharField(max_length=60)  # indexed with created_at, below
     recipient = models.EmailField()
     member = models.ForeignKey(
         TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"

@@ -161,3 +161,24 @@ def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
         assert set(codes) <= {200, 201}, [r.json() for r in responses if r.status_code not in (200, 201)]
         assert codes.count(201) == 1
         assert Run.objects.filter(external_id=f"retried-{round_}").count() == 1
+
+
+def test_runs_list_pages_by_cursor_through_every_run_once(api, pipeline):
+    # Several runs share a schedule, so the cursor must break ties the way the ordering does.
+    other = PipelineFactory()
+    for i in range(23):
+        RunFactory(pipeline=(pipeline, other)[i % 2], scheduled_for=datetime(2026, 11, 1 + i // 3, 6, tzinfo=UTC))
+    newest_first = list(Run.objects.order_by("-scheduled_for", "-pk").values_list("pk", flat=True))
+
+    seen, url, pages = [], "/api/runs/?page_size=5", 0
+    while url:
+        body = api.get(url).json()
+        assert "count" not in body and len(body["results"]) <= 5
+        seen += [run["id"] for run in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert seen == newest_first and pages == 5
+
+    back = api.get(body["previous"]).json()  # from the last page one page back
+    assert [run["id"] for run in back["results"]] == newest_first[15:20]
+    first = api.get("/api/runs/").json()
+    assert len(first["results"]) == 23 and first["next"] is None and first["previous"] is None
