@@ -2,6 +2,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.db.models import Subquery
 from django_filters.fields import IsoDateTimeField
 
 from .models import DownstreamTeam, Pipeline, Run
@@ -51,10 +52,15 @@ class PipelineFilterSet(django_filters.FilterSet):
 class RunFilterSet(django_filters.FilterSet):
     """Runs by pipeline, status and scheduled time."""
 
-    pipeline = django_filters.CharFilter(field_name="pipeline__slug")
+    pipeline = django_filters.CharFilter(method="filter_pipeline")
     scheduled_after = UtcIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="gte")
     scheduled_before = UtcIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="lt")
 
     class Meta:
         model = Run
         fields = ["pipeline", "status", "scheduled_after", "scheduled_before"]
+
+    def filter_pipeline(self, queryset, name, value):
+        # By the pipeline's id found first (a sub-select), not by a join on the slug: the planner can then read
+        # the (pipeline, scheduled_for) index newest first instead of joining every run to its pipeline.
+        return queryset.filter(pipeline_id=Subquery(Pipeline.objects.filter(slug=value).order_by().values("pk")))

@@ -252,7 +252,12 @@ class Run(models.Model):
                 for field in RUN_TIME_FIELDS
             ),
         ]
-        indexes = [models.Index(fields=["pipeline", "scheduled_for"])]
+        # `/api/runs/` pages by (scheduled_for, id), newest first, and filters by pipeline, status and time.
+        indexes = [
+            models.Index(fields=["pipeline", "scheduled_for"], name="pipelines_run_pipeline_sched"),
+            models.Index(fields=["scheduled_for", "id"], name="pipelines_run_scheduled_id"),
+            models.Index(fields=["status", "scheduled_for", "id"], name="pipelines_run_status_sched"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pipeline} {self.external_id} ({self.get_status_display()})"

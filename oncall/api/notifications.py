@@ -5,6 +5,7 @@ from rest_framework import serializers, viewsets
 
 from ..models import Notification
 from ..permissions import acting_member, is_manager
+from .pagination import NewestFirstCursorPagination
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -23,6 +24,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     filterset_fields = ["kind", "status"]
+    pagination_class = NewestFirstCursorPagination
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 
 from ..choices import NotificationStatus
 from .members import TeamMember
@@ -12,7 +13,7 @@ class Notification(models.Model):
     """
 
     key = models.CharField(max_length=255, unique=True)
-    kind = models.CharField(max_length=60, db_index=True)
+    kind = models.CharField(max_length=60)  # indexed with created_at, below
     recipient = models.EmailField()
     member = models.ForeignKey(
         TeamMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
@@ -38,6 +39,15 @@ class Notification(models.Model):
                 condition=~models.Q(status=NotificationStatus.SENT) | models.Q(sent_at__isnull=False),
                 name="%(app_label)s_%(class)s_sent_has_time",
             ),
+        ]
+        # `/api/notifications/` pages by (created_at, id), newest first; a member's own are theirs by member or
+        # by address (`recipient__iexact`), and anyone may filter by kind or status.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="oncall_notif_created_id"),
+            models.Index(fields=["member", "created_at"], name="oncall_notif_member_created"),
+            models.Index(Upper("recipient"), "created_at", name="oncall_notif_recipient_created"),
+            models.Index(fields=["kind", "created_at"], name="oncall_notif_kind_created"),
+            models.Index(fields=["status", "created_at"], name="oncall_notif_status_created"),
         ]
 
     def __str__(self) -> str:

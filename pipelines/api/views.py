@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from oncall.api.history import ChangeSerializer, paginated_changes
+from oncall.api.pagination import NewestFirstCursorPagination
 from oncall.api.validation import validation_error_detail
 from oncall.history import changes_queryset
 from oncall.permissions import PostRunsOrRead
@@ -34,6 +35,12 @@ class PipelineViewSet(viewsets.ModelViewSet):
         return paginated_changes(self, changes_queryset(subjects={"pipeline": [pipeline.pk]}))
 
 
+class LatestRunsFirst(NewestFirstCursorPagination):
+    """The latest scheduled runs first, as `Run.Meta.ordering`; index `pipelines_run_scheduled_id` serves it."""
+
+    ordering = ("-scheduled_for", "-id")
+
+
 class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Pipeline runs. POST upserts by (pipeline, external_id): 201 when new, 200 when a re-sent run updated it.
 
@@ -44,6 +51,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RunSerializer
     filterset_class = RunFilterSet
     permission_classes = [PostRunsOrRead]
+    pagination_class = LatestRunsFirst
 
     @extend_schema(
         request=PolymorphicProxySerializer(

@@ -109,7 +109,7 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
         RunFactory(pipeline=pipeline, external_id=f"r{i}", scheduled_for=datetime(2026, 11, 20 + i, 6, tzinfo=UTC))
     with CaptureQueriesContext(connection) as few:
         body = client.get("/api/runs/", {"pipeline": pipeline.slug}).json()
-    assert body["count"] == 3
+    assert len(body["results"]) == 3 and body["next"] is None
     assert listed(body) == [(pipeline.slug, f"r{i}", "success") for i in (2, 1, 0)]  # the latest first
     other = PipelineFactory()
     failed = RunFactory.create_batch(
@@ -117,7 +117,7 @@ def test_runs_list_filters_and_keeps_a_flat_query_count(member, pipeline, django
     )
     with django_assert_max_num_queries(len(few)):
         body = client.get("/api/runs/").json()
-    assert body["count"] == 23
+    assert len(body["results"]) == 23 and body["next"] is None
     assert sorted(listed(body)) == sorted(
         [(pipeline.slug, f"r{i}", "success") for i in range(3)]
         + [(other.slug, run.external_id, "failed") for run in failed]
@@ -161,3 +161,24 @@ def test_one_new_run_delivered_by_16_threads_at_once_is_accepted_every_time():
         assert set(codes) <= {200, 201}, [r.json() for r in responses if r.status_code not in (200, 201)]
         assert codes.count(201) == 1
         assert Run.objects.filter(external_id=f"retried-{round_}").count() == 1
+
+
+def test_runs_list_pages_by_cursor_through_every_run_once(api, pipeline):
+    # Several runs share a schedule, so the cursor must break ties the way the ordering does.
+    other = PipelineFactory()
+    for i in range(23):
+        RunFactory(pipeline=(pipeline, other)[i % 2], scheduled_for=datetime(2026, 11, 1 + i // 3, 6, tzinfo=UTC))
+    newest_first = list(Run.objects.order_by("-scheduled_for", "-pk").values_list("pk", flat=True))
+
+    seen, url, pages = [], "/api/runs/?page_size=5", 0
+    while url:
+        body = api.get(url).json()
+        assert "count" not in body and len(body["results"]) <= 5
+        seen += [run["id"] for run in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert seen == newest_first and pages == 5
+
+    back = api.get(body["previous"]).json()  # from the last page one page back
+    assert [run["id"] for run in back["results"]] == newest_first[15:20]
+    first = api.get("/api/runs/").json()
+    assert len(first["results"]) == 23 and first["next"] is None and first["previous"] is None

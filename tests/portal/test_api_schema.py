@@ -119,7 +119,8 @@ def test_the_errors_returned_have_the_documented_shape(api):
     assert refused.status_code == 400
     assert isinstance(refused.json()["status"], list)  # FieldErrors: the field and its messages
     assert api.get("/api/pipelines/no-such-pipeline/").json().keys() == {"detail"}
-    assert api.get("/api/runs/", {"page": 9}).status_code == 404
+    stale = api.get("/api/runs/", {"cursor": "not-a-cursor"})
+    assert stale.status_code == 404 and stale.json().keys() == {"detail"}
     anonymous = APIClient().get("/api/runs/")
     assert anonymous.status_code == 401 and anonymous.json().keys() == {"detail"}
 
