@@ -1,0 +1,87 @@
+"""The every-minute and nightly jobs run in a fixed number of queries, whatever the number of incidents or pipelines.
+
+Each job runs at two sizes of the same shape of data: the query counts must be equal, and everyone due a
+message gets it once.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.models import ChatChannel, Communication
+from incidents.services import incidents_escalate_silence
+from oncall.models import ChatMessage, Notification
+from pipelines.models import SlaPolicy
+from tests.incidents.factories import IncidentFactory
+from tests.oncall.factories import TeamMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+SIZES = (2, 8)
+MONDAY_0900 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def queries_of(job) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        result = job()
+    return len(queries), result
+
+
+def reset() -> None:
+    """Empty the tables a run of the jobs fills, and the cache, so the next size starts from the same state."""
+    cache.clear()
+    for model in (Notification, ChatMessage, Communication, ChatChannel):
+        model.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def policy():
+    return SlaPolicy.current()  # stored on first use: not a query of the jobs themselves
+
+
+def test_silence_escalation_is_flat_and_tells_each_incidents_people_once(django_capture_on_commit_callbacks):
+    leader = TeamMemberFactory(is_manager=True)
+    counts = []
+    for size in SIZES:
+        reset()
+        everywhere = ChatChannel.objects.create(name="#all", kind="slack", url="http://127.0.0.1:9/all")
+        incidents = IncidentFactory.create_batch(size, detected_at=MONDAY_0900)
+        own_channels = {
+            incident.pk: ChatChannel.objects.create(
+                name=f"#{incident.pipeline.slug}",
+                kind="webhook",
+                url="http://127.0.0.1:9/x",
+                pipeline=incident.pipeline,
+            )
+            for incident in incidents
+        }
+        with django_capture_on_commit_callbacks():
+            count, escalated = queries_of(
+                lambda: incidents_escalate_silence(now=datetime(2026, 11, 30, 9, 15, tzinfo=UTC))
+            )
+        counts.append(count)
+        assert escalated == size
+        told = set(Notification.objects.filter(kind="incidents.unacknowledged").values_list("key", flat=True))
+        expected = set()
+        for incident in incidents:
+            secondary = incident.pipeline.secondary_owner
+            expected |= {f"incident-{incident.pk}-unacknowledged:{m.email}" for m in (secondary, leader)}
+        assert told == expected
+        for incident in incidents:
+            email = Notification.objects.get(key=f"incident-{incident.pk}-unacknowledged:{leader.email}")
+            assert incident.title in email.subject and "/incidents/ack/" in email.body
+        posted = set(ChatMessage.objects.values_list("key", "destination"))
+        assert posted == {
+            (f"incident-{i.pk}-unacknowledged:channel-{channel.pk}", channel.name)
+            for i in incidents
+            for channel in (everywhere, own_channels[i.pk])
+        }
+        # A second run tells nobody again.
+        assert incidents_escalate_silence(now=datetime(2026, 11, 30, 9, 20, tzinfo=UTC)) == 0
+        assert Notification.objects.count() == len(expected) and ChatMessage.objects.count() == len(posted)
+        for incident in incidents:
+            incident.delete()
+    assert counts[0] == counts[1]
