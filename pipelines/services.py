@@ -1,6 +1,6 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -203,27 +203,40 @@ MAX_DEPENDENCY_DEPTH = 100
 def downstream_pipelines(pipeline: Pipeline) -> list[Pipeline]:
     """Every pipeline that depends on `pipeline`, directly or through others: nearest first, then by id.
 
-    One recursive query walks the dependencies in the database, whatever their number; a cycle (which
-    the plan does not allow, but the admin might) ends where it meets the pipeline again.
+    A cycle (which the plan does not allow, but the admin might) ends where it meets the pipeline again.
     """
+    return downstream_of_many([pipeline])[pipeline.pk]
+
+
+def downstream_of_many(pipelines: Iterable[Pipeline]) -> dict[int, list[Pipeline]]:
+    """`downstream_pipelines` of each pipeline, by its id, in a fixed number of queries whatever their number.
+
+    One recursive query walks the dependencies from every pipeline at once in the database.
+    """
+    starts = sorted({pipeline.pk for pipeline in pipelines})
+    order: dict[int, list[int]] = {pk: [] for pk in starts}
+    if not starts:
+        return {}
     edges = Pipeline.depends_on.through._meta.db_table
+    placeholders = ", ".join(["%s"] * len(starts))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH RECURSIVE downstream(id, depth) AS (
-                SELECT from_pipeline_id, 1 FROM {edges} WHERE to_pipeline_id = %s
+            WITH RECURSIVE downstream(start, id, depth) AS (
+                SELECT to_pipeline_id, from_pipeline_id, 1 FROM {edges} WHERE to_pipeline_id IN ({placeholders})
                 UNION
-                SELECT e.from_pipeline_id, d.depth + 1
+                SELECT d.start, e.from_pipeline_id, d.depth + 1
                 FROM {edges} e JOIN downstream d ON e.to_pipeline_id = d.id
-                WHERE d.depth < %s AND e.from_pipeline_id <> %s
+                WHERE d.depth < %s AND e.from_pipeline_id <> d.start
             )
-            SELECT id FROM downstream WHERE id <> %s GROUP BY id ORDER BY MIN(depth), id
+            SELECT start, id FROM downstream WHERE id <> start GROUP BY start, id ORDER BY start, MIN(depth), id
             """,
-            [pipeline.pk, MAX_DEPENDENCY_DEPTH, pipeline.pk, pipeline.pk],
+            [*starts, MAX_DEPENDENCY_DEPTH],
         )
-        order = [pk for (pk,) in cursor.fetchall()]
-    by_id = Pipeline.objects.with_owners().in_bulk(order)
-    return [by_id[pk] for pk in order]
+        for start, pk in cursor.fetchall():
+            order[start].append(pk)
+    by_id = Pipeline.objects.with_owners().in_bulk({pk for pks in order.values() for pk in pks})
+    return {start: [by_id[pk] for pk in pks] for start, pks in order.items()}
 
 
 def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:

@@ -11,12 +11,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents.communications import delay_notices_send
 from incidents.models import ChatChannel, Communication
 from incidents.services import incidents_escalate_silence
 from oncall.models import ChatMessage, Notification
-from pipelines.models import SlaPolicy
+from pipelines.models import Pipeline, SlaPolicy
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory
+from tests.pipelines.factories import PipelineFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,4 +86,53 @@ def test_silence_escalation_is_flat_and_tells_each_incidents_people_once(django_
         assert Notification.objects.count() == len(expected) and ChatMessage.objects.count() == len(posted)
         for incident in incidents:
             incident.delete()
+    assert counts[0] == counts[1]
+
+
+WEDNESDAY_1000 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # after the 08:00 deadline and its hour's threshold
+
+
+def test_delay_notices_are_flat_and_tell_owners_downstream_and_the_lead_once(django_capture_on_commit_callbacks):
+    counts = []
+    for size in SIZES:
+        reset()
+        Pipeline.objects.all().delete()
+        everywhere = ChatChannel.objects.create(name="#all", kind="slack", url="http://127.0.0.1:9/all")
+        late, own_channels = [], {}
+        # Per unit: a late pipeline, a late one depending on it, and one whose data arrived on time.
+        for _ in range(size // 2):
+            upstream = PipelineFactory()
+            downstream = PipelineFactory()
+            downstream.depends_on.add(upstream)
+            on_time = PipelineFactory()
+            RunFactory(pipeline=on_time, scheduled_for=WEDNESDAY_1000.replace(hour=6))
+            late += [upstream, downstream]
+            own_channels[upstream.pk] = ChatChannel.objects.create(
+                name=f"#{upstream.slug}", kind="webhook", url="http://127.0.0.1:9/x", pipeline=upstream
+            )
+        with django_capture_on_commit_callbacks():
+            count, sent = queries_of(lambda: delay_notices_send(now=WEDNESDAY_1000))
+        counts.append(count)
+        assert sent == len(late) == size
+        notices = Communication.objects.filter(automatic=True, day=WEDNESDAY_1000.date())
+        assert {(n.pipeline_id, n.audience) for n in notices} == {
+            (p.pk, "owners, " + f"{p.critical_downstream_team.name} team lead" + (", downstream owners" * (i % 2 == 0)))
+            for i, p in enumerate(late)
+        }
+        expected = set()
+        for i, pipeline in enumerate(late):
+            told = [o.member.email for o in pipeline.ownerships.all()] + ["lead@example.com"]
+            if i % 2 == 0:  # an upstream pipeline: its dependant's owners hear too
+                told += [o.member.email for o in late[i + 1].ownerships.all()]
+            expected |= {f"delay-notice-{pipeline.pk}-2026-11-25:{email}" for email in told}
+        assert set(Notification.objects.filter(kind="incidents.delay-notice").values_list("key", flat=True)) == expected
+        assert set(ChatMessage.objects.values_list("key", flat=True)) == {
+            f"delay-notice-{p.pk}-2026-11-25:channel-{channel.pk}"
+            for p in late
+            for channel in (everywhere, own_channels.get(p.pk))
+            if channel is not None
+        }
+        # A second run tells nobody again.
+        assert delay_notices_send(now=WEDNESDAY_1000.replace(minute=5)) == 0
+        assert Notification.objects.count() == len(expected)
     assert counts[0] == counts[1]
