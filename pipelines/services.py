@@ -416,10 +416,10 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
     successful delivery; the notification's key names its day, so each stretch of missing data is
     reported once.
     """
-    sent = 0
     rules = list(DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt=""))
     last = last_deliveries(now=now, pipeline_ids={rule.pipeline_id for rule in rules})
     local = ZoneInfo(zone)
+    emails = []
     for rule in rules:
         missed = first_missed_deadline(
             last.get(rule.pipeline_id), now=now, deadline=deadline, closed_days=closed_days, zone=zone
@@ -427,18 +427,19 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
         if missed is None or now < missed + timedelta(days=rule.days_after_deadline):
             continue
         missed = missed.astimezone(local)
-        created = notifications.notify(
-            event=delay_contact_event(rule, missed.date()),
-            kind=DELAY_CONTACT_KIND,
-            recipients=[notifications.Recipient(rule.contact.email)],
-            subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
-            body=(
-                f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
-                f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
-                f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
-            ),
-            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
-            about_url=rule.pipeline.get_absolute_url(),
+        emails.append(
+            notifications.Email(
+                event=delay_contact_event(rule, missed.date()),
+                recipient=notifications.Recipient(rule.contact.email),
+                subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
+                body=(
+                    f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
+                    f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
+                    f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\n"
+                    "The data-engineering team"
+                ),
+                about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
+                about_url=rule.pipeline.get_absolute_url(),
+            )
         )
-        sent += len(created)
-    return sent
+    return len(notifications.notify_all(kind=DELAY_CONTACT_KIND, emails=emails))

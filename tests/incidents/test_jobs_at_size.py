@@ -4,7 +4,7 @@ Each job runs at two sizes of the same shape of data: the query counts must be e
 message gets it once.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +15,8 @@ from incidents.communications import delay_notices_send
 from incidents.models import ChatChannel, Communication
 from incidents.services import incidents_escalate_silence
 from oncall.models import ChatMessage, Notification
-from pipelines.models import Pipeline, SlaPolicy
+from pipelines.models import Contact, DelayRule, Pipeline, SlaPolicy
+from pipelines.services import delay_contacts_notify
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory
 from tests.pipelines.factories import PipelineFactory, RunFactory
@@ -135,4 +136,36 @@ def test_delay_notices_are_flat_and_tell_owners_downstream_and_the_lead_once(dja
         # A second run tells nobody again.
         assert delay_notices_send(now=WEDNESDAY_1000.replace(minute=5)) == 0
         assert Notification.objects.count() == len(expected)
+    assert counts[0] == counts[1]
+
+
+def test_delay_contacts_are_flat_and_each_rules_contact_is_told_once(django_capture_on_commit_callbacks):
+    counts = []
+    for size in SIZES:
+        reset()
+        DelayRule.objects.all().delete()
+        rules = []
+        for n in range(size):
+            pipeline = PipelineFactory()
+            contact = Contact.objects.create(
+                name=f"Contact {size}-{n}", organisation="Sales", email=f"contact{size}-{n}@example.com"
+            )
+            rules.append(DelayRule.objects.create(pipeline=pipeline, contact=contact, days_after_deadline=2))
+            # Last delivery Monday 07:00: Tuesday's 08:00 deadline missed, two days later is Thursday 08:00.
+            RunFactory(pipeline=pipeline, scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC))
+        now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+        with django_capture_on_commit_callbacks():
+            count, sent = queries_of(
+                lambda now=now: delay_contacts_notify(now=now, deadline=time(8), closed_days=set())
+            )
+        counts.append(count)
+        assert sent == size
+        assert set(Notification.objects.values_list("recipient", "key")) == {
+            (
+                rule.contact.email,
+                f"delay-contact-pipeline-{rule.pipeline_id}-rule-{rule.pk}-2026-11-24:{rule.contact.email}",
+            )
+            for rule in rules
+        }
+        assert delay_contacts_notify(now=now.replace(hour=9), deadline=time(8), closed_days=set()) == 0
     assert counts[0] == counts[1]
