@@ -12,7 +12,7 @@ from oncall.models import TeamMember
 from pipelines import deliveries
 from pipelines import services as pipeline_services
 from pipelines.models import Pipeline, SlaPolicy
-from pipelines.services import downstream_pipelines, owners_of
+from pipelines.services import downstream_of_many, owners_of
 
 from . import paging
 from .choices import Channel
@@ -59,6 +59,8 @@ def communication_log(
 
 # --- delay notices -------------------------------------------------------------------------------
 
+DELAY_NOTICE_KIND = "incidents.delay-notice"
+
 
 def delay_notices_send(*, now: datetime | None = None) -> int:
     """At the deadline plus the delay threshold on a business day, tell stakeholders of every pipeline
@@ -75,59 +77,77 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
     zone = ZoneInfo(policy.deadline_timezone)
-    sent = 0
-    for pipeline in Pipeline.objects.with_owners().exclude(pk__in=delivered | already):
-        sent += _delay_notice(pipeline, today, deadline.astimezone(zone), now.astimezone(zone))
-    return sent
+    pipelines = list(Pipeline.objects.with_owners().exclude(pk__in=delivered | already))
+    if not pipelines:
+        return 0
+    return _delay_notices(pipelines, today, deadline.astimezone(zone), now.astimezone(zone))
 
 
 @transaction.atomic
-def _delay_notice(pipeline: Pipeline, day: date, deadline: datetime, now: datetime) -> bool:
-    """`deadline` and `now` are on the wall clock of the deadline's zone, as the message reads them."""
-    downstream = downstream_pipelines(pipeline)
-    people = notifications.recipients_of(owners_of([pipeline]) + owners_of(downstream))
-    team = pipeline.critical_downstream_team
-    if team is not None and team.lead_email:
-        people.append(notifications.Recipient(team.lead_email))
-    audience = ", ".join(
-        ["owners"]
-        + ([f"{team.name} team lead"] if team and team.lead_email else [])
-        + (["downstream owners"] if downstream else [])
-    )
-    message = (
-        f"{pipeline.name}: today's data ({day:%a %d %b %Y}) had not arrived by {now:%H:%M %Z}; "
-        f"it was due at {deadline:%H:%M %Z}. We will tell you when it lands."
-    )
-    _, created = Communication.objects.get_or_create(
-        pipeline=pipeline,
-        day=day,
-        automatic=True,
-        defaults={"audience": audience, "message": message, "sent_at": now, "channel": Channel.EMAIL},
-    )
-    if created:
-        notifications.notify(
-            event=f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}",
-            kind="incidents.delay-notice",
-            recipients=people,
-            subject=f"Data delay: {pipeline.name} ({day:%d %b})",
-            body=message,
-            about=f"{pipeline.name} delivery {day}",
-            about_url=pipeline.get_absolute_url(),
+def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now: datetime) -> int:
+    """Record and send the notices of `pipelines`, in a fixed number of queries whatever their number.
+
+    `deadline` and `now` are on the wall clock of the deadline's zone, as the message reads them. A notice
+    another run recorded meanwhile keeps its row (one automatic notice per pipeline and day), and the
+    outbox keys tell nobody twice.
+    """
+    downstream_of = downstream_of_many(pipelines)
+    notices = []
+    emails = []
+    chat_pages = []
+    for pipeline in pipelines:
+        downstream = downstream_of[pipeline.pk]
+        people = notifications.recipients_of(owners_of([pipeline]) + owners_of(downstream))
+        team = pipeline.critical_downstream_team
+        if team is not None and team.lead_email:
+            people.append(notifications.Recipient(team.lead_email))
+        audience = ", ".join(
+            ["owners"]
+            + ([f"{team.name} team lead"] if team and team.lead_email else [])
+            + (["downstream owners"] if downstream else [])
+        )
+        message = (
+            f"{pipeline.name}: today's data ({day:%a %d %b %Y}) had not arrived by {now:%H:%M %Z}; "
+            f"it was due at {deadline:%H:%M %Z}. We will tell you when it lands."
+        )
+        notices.append(
+            Communication(
+                pipeline=pipeline,
+                day=day,
+                automatic=True,
+                audience=audience,
+                message=message,
+                sent_at=now,
+                channel=Channel.EMAIL,
+            )
         )
         event = f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}"
-        paging.chat_post(
-            event=event,
-            kind="incidents.delay-notice",
-            pipeline_id=pipeline.pk,
-            page=paging.ChatPage(
+        subject = f"Data delay: {pipeline.name} ({day:%d %b})"
+        emails += [
+            notifications.Email(
+                event, recipient, subject, message, f"{pipeline.name} delivery {day}", pipeline.get_absolute_url()
+            )
+            for recipient in people
+        ]
+        chat_pages.append(
+            paging.PipelineChatPage(
                 event=event,
-                title=f"Data delay: {pipeline.name} ({day:%d %b})",
-                text=message,
-                url=notifications.absolute_url(pipeline.get_absolute_url()),
-                pipeline=pipeline.name,
-            ),
+                kind=DELAY_NOTICE_KIND,
+                pipeline_id=pipeline.pk,
+                page=paging.ChatPage(
+                    event=event,
+                    title=subject,
+                    text=message,
+                    url=notifications.absolute_url(pipeline.get_absolute_url()),
+                    pipeline=pipeline.name,
+                ),
+            )
         )
-    return created
+    # The constraint `one_automatic_notice_per_day` keeps a notice recorded meanwhile by another run.
+    Communication.objects.bulk_create(notices, ignore_conflicts=True)
+    notifications.notify_all(kind=DELAY_NOTICE_KIND, emails=emails)
+    paging.chat_post_all(chat_pages)
+    return len(notices)
 
 
 def delay_contacts_notify(*, now: datetime | None = None) -> int:

@@ -4,15 +4,18 @@ Everything goes through the one outbox (`oncall.notifications`); a link is signe
 and expires after a day.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core import signing
 from django.db.models import Q
 from django.urls import reverse
 
 from oncall import chat, notifications
-from oncall.models import TeamMember
+from oncall.models import Notification, TeamMember
 
 from .chat_messages import PAYLOADS, ChatPage
 from .models import ChatChannel, Incident
@@ -36,6 +39,29 @@ def acknowledge_url(incident: Incident, member: TeamMember) -> str:
     return notifications.absolute_url(reverse("incidents:acknowledge-link", kwargs={"token": token}))
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page about an incident: `event` names it (e.g. `incident-12-unacknowledged`)."""
+
+    incident: Incident
+    event: str
+    kind: str
+    people: Sequence[TeamMember]
+    subject: str
+    body: str
+    acknowledgeable: bool = True
+
+
+class PipelineChatPage(NamedTuple):
+    """A chat page for the channels that take `pipeline_id`'s pages (None: only the channels for every pipeline)."""
+
+    event: str
+    kind: str
+    pipeline_id: int | None
+    page: ChatPage
+    about: str = ""
+
+
 def page(
     *,
     incident: Incident,
@@ -51,47 +77,79 @@ def page(
     While the incident awaits acknowledgement, each email carries its reader's own link, and the chat
     message the assignee's.
     """
-    messages = []
-    for recipient in notifications.recipients_of(people):
-        text = body
-        if acknowledgeable and recipient.member is not None:
-            text += f"\n\nAcknowledge with one click: {acknowledge_url(incident, recipient.member)}"
-        messages.append((recipient, text))
-    created = notifications.notify_each(
-        event=event,
-        kind=kind,
-        messages=messages,
-        subject=subject,
-        about=str(incident),
-        about_url=incident.get_absolute_url(),
-    )
-    assignee = incident.assignee
-    chat_post(
-        event=event,
-        kind=kind,
-        pipeline_id=incident.pipeline_id,
-        page=ChatPage(
-            event=event,
-            title=subject,
-            text=body,
-            url=notifications.absolute_url(incident.get_absolute_url()),
-            pipeline=incident.pipeline.name if incident.pipeline_id else "",
-            incident_id=incident.pk,
-            severity=incident.get_severity_display(),
-            status=incident.get_status_display(),
-            assignee=assignee.name if assignee else "",
-            acknowledge_url=acknowledge_url(incident, assignee) if acknowledgeable and assignee else "",
-        ),
-        about=str(incident),
-    )
+    (created,) = page_all([Page(incident, event, kind, list(people), subject, body, acknowledgeable)])
+    return created
+
+
+def page_all(pages: Sequence[Page]) -> list[list[Notification]]:
+    """`page` for many incidents at once, in a fixed number of queries whatever their number; the emails
+    each page recorded now, in the order of `pages`.
+
+    The incidents' `pipeline` and `assignee` should be loaded with them (`select_related`).
+    """
+    emails: dict[str, list[notifications.Email]] = defaultdict(list)
+    page_of_key: dict[str, int] = {}
+    chat_pages = []
+    for index, each in enumerate(pages):
+        incident = each.incident
+        for recipient in notifications.recipients_of(each.people):
+            text = each.body
+            if each.acknowledgeable and recipient.member is not None:
+                text += f"\n\nAcknowledge with one click: {acknowledge_url(incident, recipient.member)}"
+            emails[each.kind].append(
+                notifications.Email(
+                    each.event, recipient, each.subject, text, str(incident), incident.get_absolute_url()
+                )
+            )
+            page_of_key.setdefault(f"{each.event}:{recipient.email}"[:255], index)
+        assignee = incident.assignee
+        chat_pages.append(
+            PipelineChatPage(
+                event=each.event,
+                kind=each.kind,
+                pipeline_id=incident.pipeline_id,
+                page=ChatPage(
+                    event=each.event,
+                    title=each.subject,
+                    text=each.body,
+                    url=notifications.absolute_url(incident.get_absolute_url()),
+                    pipeline=incident.pipeline.name if incident.pipeline_id else "",
+                    incident_id=incident.pk,
+                    severity=incident.get_severity_display(),
+                    status=incident.get_status_display(),
+                    assignee=assignee.name if assignee else "",
+                    acknowledge_url=acknowledge_url(incident, assignee) if each.acknowledgeable and assignee else "",
+                ),
+                about=str(incident),
+            )
+        )
+    created: list[list[Notification]] = [[] for _ in pages]
+    for kind, of_kind in emails.items():
+        for notification in notifications.notify_all(kind=kind, emails=of_kind):
+            created[page_of_key[notification.key]].append(notification)
+    chat_post_all(chat_pages)
     return created
 
 
 def chat_post(*, event: str, kind: str, pipeline_id: int | None, page: ChatPage, about: str = "") -> int:
     """Record `page` for every active channel that takes this pipeline's pages; each posts after the commit."""
-    channels = ChatChannel.objects.filter(active=True).filter(Q(pipeline__isnull=True) | Q(pipeline_id=pipeline_id))
-    posts = [
-        chat.ChatPost(f"channel-{channel.pk}", channel.name, channel.url, PAYLOADS[channel.kind](page))
-        for channel in channels
-    ]
-    return len(chat.post_each(event=event, kind=kind, posts=posts, about=about or page.title, about_url=page.url))
+    return chat_post_all([PipelineChatPage(event, kind, pipeline_id, page, about)])
+
+
+def chat_post_all(pages: Iterable[PipelineChatPage]) -> int:
+    """`chat_post` for many pages at once: one read of the channels and one outbox record per kind."""
+    pages = list(pages)
+    if not pages:
+        return 0
+    pipeline_ids = {each.pipeline_id for each in pages if each.pipeline_id is not None}
+    channels = list(
+        ChatChannel.objects.filter(active=True).filter(Q(pipeline__isnull=True) | Q(pipeline_id__in=pipeline_ids))
+    )
+    messages: dict[str, list[chat.ChatOut]] = defaultdict(list)
+    for each in pages:
+        for channel in channels:
+            if channel.pipeline_id is not None and channel.pipeline_id != each.pipeline_id:
+                continue
+            post = chat.ChatPost(f"channel-{channel.pk}", channel.name, channel.url, PAYLOADS[channel.kind](each.page))
+            messages[each.kind].append(chat.ChatOut(each.event, post, each.about or each.page.title, each.page.url))
+    return sum(len(chat.post_all(kind=kind, messages=of_kind)) for kind, of_kind in messages.items())

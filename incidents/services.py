@@ -212,9 +212,10 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     policy = SlaPolicy.current()
-    escalated = 0
     # Bulk reads, so the every-minute job stays flat however many incidents are open.
-    incidents = list(Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("assignee"))
+    incidents = list(
+        Incident.objects.critical().filter(status=IncidentStatus.OPEN).select_related("assignee", "pipeline")
+    )
     deadlines = incident_deadlines_for(incidents, policy)
     due = [i for i in incidents if deadlines[i.pk].acknowledge is not None and deadlines[i.pk].acknowledge <= now]
     if not due:
@@ -225,6 +226,7 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
     already = {int(key.split("-", 2)[1]) for key in Notification.objects.filter(told).values_list("key", flat=True)}
     pipelines = Pipeline.objects.with_runbook_relations().in_bulk({i.pipeline_id for i in due if i.pipeline_id})
     managers = list(TeamMember.objects.managers())
+    pages = []
     for incident in due:
         if incident.pk in already:
             continue
@@ -232,16 +234,17 @@ def incidents_escalate_silence(*, now: datetime | None = None) -> int:
         pipeline = pipelines.get(incident.pipeline_id)
         people = [p for p in (pipeline and pipeline.secondary_owner,) if p] + managers
         where = f" on {pipeline.name}" if pipeline else ""
-        sent = paging.page(
-            incident=incident,
-            event=f"incident-{incident.pk}-unacknowledged",
-            kind="incidents.unacknowledged",
-            people=people,
-            subject=f"Unacknowledged critical incident{where}: {incident.title}",
-            body=(
-                f"Nobody has acknowledged this critical incident; it was due by {deadline:%Y-%m-%d %H:%M %Z}.\n"
-                f"Assigned to {incident.assignee.name if incident.assignee else 'nobody'}."
-            ),
+        pages.append(
+            paging.Page(
+                incident=incident,
+                event=f"incident-{incident.pk}-unacknowledged",
+                kind="incidents.unacknowledged",
+                people=people,
+                subject=f"Unacknowledged critical incident{where}: {incident.title}",
+                body=(
+                    f"Nobody has acknowledged this critical incident; it was due by {deadline:%Y-%m-%d %H:%M %Z}.\n"
+                    f"Assigned to {incident.assignee.name if incident.assignee else 'nobody'}."
+                ),
+            )
         )
-        escalated += bool(sent)
-    return escalated
+    return sum(bool(sent) for sent in paging.page_all(pages))

@@ -6,6 +6,7 @@ The same promise as `notifications` for email: a rolled-back change posts nothin
 
 import json
 import urllib.request
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -26,22 +27,37 @@ class ChatPost(NamedTuple):
     payload: dict
 
 
+class ChatOut(NamedTuple):
+    """One message to record: `post` for `event`, about a thing people can open."""
+
+    event: str
+    post: ChatPost
+    about: str = ""
+    about_url: str = ""
+
+
 def post_each(
     *, event: str, kind: str, posts: list[ChatPost], about: str = "", about_url: str = ""
 ) -> list[ChatMessage]:
     """Record one message for `event` per channel and post them after the commit; channels told already are skipped."""
-    rows = {
-        f"{event}:{p.destination_key}"[:255]: ChatMessage(
-            key=f"{event}:{p.destination_key}"[:255],
+    return post_all(kind=kind, messages=[ChatOut(event, post, about, about_url) for post in posts])
+
+
+def post_all(*, kind: str, messages: Iterable[ChatOut]) -> list[ChatMessage]:
+    """Record each message of `kind` (key `event:channel`) and post them after the commit, in three queries
+    whatever their number; a channel already told about an event is skipped."""
+    rows: dict[str, ChatMessage] = {}
+    for message in messages:
+        key = f"{message.event}:{message.post.destination_key}"[:255]
+        rows[key] = ChatMessage(
+            key=key,
             kind=kind,
-            destination=p.destination[:200],
-            url=p.url,
-            payload=p.payload,
-            about=about[:255],
-            about_url=about_url[:500],
+            destination=message.post.destination[:200],
+            url=message.post.url,
+            payload=message.post.payload,
+            about=message.about[:255],
+            about_url=message.about_url[:500],
         )
-        for p in posts
-    }
     from .tasks import send_chat_message
 
     return outbox_record(ChatMessage, rows, send_chat_message)

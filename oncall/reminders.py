@@ -4,7 +4,7 @@ A block is a run of consecutive days one member holds in one rotation, with at l
 day in it. Its reminder goes out the day before its first day, keyed by that day's shift. A holiday
 the member holds inside their own week therefore does not start a new block, while a holiday
 someone else holds splits the week and the days after it are reminded again. Every holiday shift
-also gets its own reminder. All of it goes through `notify` under a key naming the shift, so the
+also gets its own reminder. All of it goes through `notify_all` under a key naming the shift, so the
 hourly task may run as often as it likes.
 """
 
@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .choices import ShiftKind
-from .models import Notification, Rotation, Shift
-from .notifications import Recipient, notify
+from .models import Rotation, Shift
+from .notifications import Email, Recipient, notify_all
 
 BLOCK_REMINDER = "oncall.block-reminder"
 HOLIDAY_REMINDER = "oncall.holiday-reminder"
@@ -88,14 +88,13 @@ def local_time(moment: datetime, rotation: Rotation) -> str:
     return f"{long_date(local.date())}, {local:%H:%M}"
 
 
-def block_reminder(block: Block) -> list[Notification]:
+def block_reminder(block: Block) -> Email:
     shift = block.first
     rotation, member = shift.rotation, shift.member
     holidays = "".join(f"Holiday: {name}, {long_date(day)}\n" for day, name in block.holidays)
-    return notify(
+    return Email(
         event=f"{BLOCK_REMINDER}:shift-{shift.pk}",
-        kind=BLOCK_REMINDER,
-        recipients=[Recipient.of(member)],
+        recipient=Recipient.of(member),
         subject=f"You are on call from {shift.date:%A} {shift.date.day} {shift.date:%B} ({rotation.name})",
         body=(
             f"Hello {member.name},\n\n"
@@ -113,13 +112,12 @@ def block_reminder(block: Block) -> list[Notification]:
     )
 
 
-def holiday_reminder(shift: Shift) -> list[Notification]:
+def holiday_reminder(shift: Shift) -> Email:
     rotation, member = shift.rotation, shift.member
     warning = f"\nNote: {shift.warning}\n" if shift.warning else ""
-    return notify(
+    return Email(
         event=f"{HOLIDAY_REMINDER}:shift-{shift.pk}",
-        kind=HOLIDAY_REMINDER,
-        recipients=[Recipient.of(member)],
+        recipient=Recipient.of(member),
         subject=f"You are on call on {shift.holiday_name}, {shift.date.day} {shift.date:%B} ({rotation.name})",
         body=(
             f"Hello {member.name},\n\n"
@@ -140,7 +138,7 @@ def holiday_reminder(shift: Shift) -> list[Notification]:
 def shift_reminders_send(*, now: datetime | None = None) -> int:
     """Email members whose block or holiday shift is tomorrow; returns how many emails were new.
 
-    Meant to run hourly. A shift already reminded is skipped by `notify` (unique key per shift
+    Meant to run hourly. A shift already reminded is skipped by `notify_all` (unique key per shift
     and recipient), so running it twice sends nothing twice; members without an email are skipped.
     "Tomorrow" is in the rotation's time zone, and a reminder is never sent once the shift started.
     """
@@ -159,11 +157,15 @@ def shift_reminders_send(*, now: datetime | None = None) -> int:
     ).values_list("rotation_id", "date", "member_id", "kind", "holiday_name", "end"):
         days.setdefault(rotation_id, {})[day] = Day(member_id, kind, holiday_name, end)
 
-    sent: list[Notification] = []
+    holiday_emails: list[Email] = []
+    block_emails: list[Email] = []
     for shift in due:
         rotation_days = days[shift.rotation_id]
         if shift.kind == ShiftKind.HOLIDAY:
-            sent += holiday_reminder(shift)
+            holiday_emails.append(holiday_reminder(shift))
         if starts_block(shift, rotation_days) and (block := block_from(shift, rotation_days)).has_regular_day:
-            sent += block_reminder(block)
+            block_emails.append(block_reminder(block))
+    # One outbox record per kind, so the hourly run stays flat however many rotations there are.
+    sent = notify_all(kind=HOLIDAY_REMINDER, emails=holiday_emails)
+    sent += notify_all(kind=BLOCK_REMINDER, emails=block_emails)
     return len(sent)

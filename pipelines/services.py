@@ -1,6 +1,6 @@
 """Writes about pipelines: storing the runbook part of a maintenance plan."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -203,27 +203,40 @@ MAX_DEPENDENCY_DEPTH = 100
 def downstream_pipelines(pipeline: Pipeline) -> list[Pipeline]:
     """Every pipeline that depends on `pipeline`, directly or through others: nearest first, then by id.
 
-    One recursive query walks the dependencies in the database, whatever their number; a cycle (which
-    the plan does not allow, but the admin might) ends where it meets the pipeline again.
+    A cycle (which the plan does not allow, but the admin might) ends where it meets the pipeline again.
     """
+    return downstream_of_many([pipeline])[pipeline.pk]
+
+
+def downstream_of_many(pipelines: Iterable[Pipeline]) -> dict[int, list[Pipeline]]:
+    """`downstream_pipelines` of each pipeline, by its id, in a fixed number of queries whatever their number.
+
+    One recursive query walks the dependencies from every pipeline at once in the database.
+    """
+    starts = sorted({pipeline.pk for pipeline in pipelines})
+    order: dict[int, list[int]] = {pk: [] for pk in starts}
+    if not starts:
+        return {}
     edges = Pipeline.depends_on.through._meta.db_table
+    placeholders = ", ".join(["%s"] * len(starts))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH RECURSIVE downstream(id, depth) AS (
-                SELECT from_pipeline_id, 1 FROM {edges} WHERE to_pipeline_id = %s
+            WITH RECURSIVE downstream(start, id, depth) AS (
+                SELECT to_pipeline_id, from_pipeline_id, 1 FROM {edges} WHERE to_pipeline_id IN ({placeholders})
                 UNION
-                SELECT e.from_pipeline_id, d.depth + 1
+                SELECT d.start, e.from_pipeline_id, d.depth + 1
                 FROM {edges} e JOIN downstream d ON e.to_pipeline_id = d.id
-                WHERE d.depth < %s AND e.from_pipeline_id <> %s
+                WHERE d.depth < %s AND e.from_pipeline_id <> d.start
             )
-            SELECT id FROM downstream WHERE id <> %s GROUP BY id ORDER BY MIN(depth), id
+            SELECT start, id FROM downstream WHERE id <> start GROUP BY start, id ORDER BY start, MIN(depth), id
             """,
-            [pipeline.pk, MAX_DEPENDENCY_DEPTH, pipeline.pk, pipeline.pk],
+            [*starts, MAX_DEPENDENCY_DEPTH],
         )
-        order = [pk for (pk,) in cursor.fetchall()]
-    by_id = Pipeline.objects.with_owners().in_bulk(order)
-    return [by_id[pk] for pk in order]
+        for start, pk in cursor.fetchall():
+            order[start].append(pk)
+    by_id = Pipeline.objects.with_owners().in_bulk({pk for pks in order.values() for pk in pks})
+    return {start: [by_id[pk] for pk in pks] for start, pks in order.items()}
 
 
 def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:
@@ -403,10 +416,10 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
     successful delivery; the notification's key names its day, so each stretch of missing data is
     reported once.
     """
-    sent = 0
     rules = list(DelayRule.objects.select_related("pipeline", "contact").filter(contact__email__gt=""))
     last = last_deliveries(now=now, pipeline_ids={rule.pipeline_id for rule in rules})
     local = ZoneInfo(zone)
+    emails = []
     for rule in rules:
         missed = first_missed_deadline(
             last.get(rule.pipeline_id), now=now, deadline=deadline, closed_days=closed_days, zone=zone
@@ -414,18 +427,19 @@ def delay_contacts_notify(*, now: datetime, deadline: time, closed_days: Collect
         if missed is None or now < missed + timedelta(days=rule.days_after_deadline):
             continue
         missed = missed.astimezone(local)
-        created = notifications.notify(
-            event=delay_contact_event(rule, missed.date()),
-            kind=DELAY_CONTACT_KIND,
-            recipients=[notifications.Recipient(rule.contact.email)],
-            subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
-            body=(
-                f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
-                f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
-                f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\nThe data-engineering team"
-            ),
-            about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
-            about_url=rule.pipeline.get_absolute_url(),
+        emails.append(
+            notifications.Email(
+                event=delay_contact_event(rule, missed.date()),
+                recipient=notifications.Recipient(rule.contact.email),
+                subject=f"{rule.pipeline.name}: {rule.data_description or 'data'} not received",
+                body=(
+                    f"Hello {rule.contact.name},\n\nThe {rule.pipeline.name} has not received "
+                    f"{rule.data_description or 'its data'} since the deadline of {missed:%A %d %B %Y, %H:%M %Z} "
+                    f"({rule.days_after_deadline} days ago or more). Could you check on it?\n\n"
+                    "The data-engineering team"
+                ),
+                about=f"{rule.pipeline.name}: delay contact {rule.contact.name}",
+                about_url=rule.pipeline.get_absolute_url(),
+            )
         )
-        sent += len(created)
-    return sent
+    return len(notifications.notify_all(kind=DELAY_CONTACT_KIND, emails=emails))

@@ -4,6 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from oncall.models import Notification, Rotation, Shift
 from oncall.reminders import BLOCK_REMINDER, HOLIDAY_REMINDER, shift_reminders_send
@@ -183,3 +185,35 @@ def test_holiday_alone_gets_no_block_reminder(christmas_week, django_capture_on_
 
     assert send(at(date(2025, 12, 24), 12, rotation), django_capture_on_commit_callbacks) == 1
     assert Notification.objects.get().kind == HOLIDAY_REMINDER
+
+
+def test_reminders_are_sent_in_a_fixed_number_of_queries_whatever_the_number_of_rotations(
+    django_capture_on_commit_callbacks,
+):
+    counts = []
+    for size in (2, 8):
+        Notification.objects.all().delete()
+        Rotation.objects.all().delete()
+        rotations = [
+            rotation_with(
+                [TeamMemberFactory(name=f"Alice {size}-{n}"), TeamMemberFactory(name=f"Bob {size}-{n}")],
+                name=f"Rotation {size}-{n}",
+                time_zone=NEW_YORK,
+                start=date(2025, 3, 3),
+                generate_until=date(2025, 3, 31),
+                from_start=True,
+            )
+            for n in range(size)
+        ]
+        # The sending itself (one task per email, after the commit) is not part of the hourly run.
+        with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
+            sent = shift_reminders_send(now=at(date(2025, 3, 9), 10, rotations[0]))
+        counts.append(len(queries))
+        assert sent == size
+        bobs = {f"Bob {size}-{n}" for n in range(size)}
+        assert {n.member.name for n in Notification.objects.filter(kind=BLOCK_REMINDER)} == bobs
+        assert {n.key for n in Notification.objects.all()} == {
+            f"{BLOCK_REMINDER}:shift-{r.shifts.get(date=date(2025, 3, 10)).pk}:{r.shifts.get(date=date(2025, 3, 10)).member.email}"
+            for r in rotations
+        }
+    assert counts[0] == counts[1]
