@@ -66,6 +66,11 @@ class Email:
     about_url: str = ""
 
 
+def email_key(event: str, address: str) -> str:
+    """The outbox key of `event`'s email to `address`: one message per event and address."""
+    return f"{event}:{address}"[:255]
+
+
 def notify(
     *,
     event: str,
@@ -93,7 +98,7 @@ def notify_all(*, kind: str, emails: Iterable[Email]) -> list[Notification]:
             continue
         if recipient.member is not None and not recipient.member.wants_email(kind):
             continue
-        key = f"{email.event}:{recipient.email}"[:255]
+        key = email_key(email.event, recipient.email)
         rows.setdefault(
             key,
             Notification(
