@@ -13,8 +13,8 @@ nothing that is still in the future at `now` counts for or against the pipeline.
 The four dimensions (see each function for its exact rules):
 
 * availability: every cron occurrence that is due needs a successful run for it;
-* timeliness: every business day needs its data by 08:00 UTC, and delays of more than an
-  hour need a notice to the stakeholders;
+* timeliness: every business day needs its data by the deadline (08:00 in the policy's zone,
+  UTC in the plan), and delays of more than an hour need a notice to the stakeholders;
 * data quality: every successful run reports its record counts and stays within 0.1 % bad
   records and no null critical fields;
 * incident response: critical incidents are acknowledged within 15 business minutes and fixed
@@ -206,7 +206,7 @@ class ResponseBreach:
 
 @dataclass(frozen=True, slots=True)
 class Availability:
-    """Availability of the due occurrences; see `availability`."""
+    """Availability of the due occurrences; see `availability_from_facts`."""
 
     scheduled_runs: int
     successful_runs: int
@@ -220,7 +220,7 @@ class Availability:
 
 @dataclass(frozen=True, slots=True)
 class Timeliness:
-    """Delivery by the daily deadline; see `timeliness`."""
+    """Delivery by the daily deadline; see `timeliness_from_deliveries`."""
 
     business_days: int
     late_days: tuple[LateDay, ...]
@@ -230,7 +230,7 @@ class Timeliness:
 
 @dataclass(frozen=True, slots=True)
 class Quality:
-    """Record counts of the successful runs; see `data_quality`."""
+    """Record counts of the successful runs; see `quality_from_candidates`."""
 
     checked_runs: int
     quality_breaches: tuple[QualityBreach, ...]
@@ -323,7 +323,21 @@ def availability_from_facts(
     now: datetime,
     policy: SlaPolicy,
 ) -> Availability:
-    """`availability` from what its rules read of the runs rather than the runs themselves.
+    """Share of due occurrences with a successful run, from what the rules read of the runs.
+
+    * An occurrence is due when it is before `now` (all of them, for a finished month).
+    * It succeeds if any run with that `scheduled_for` succeeded, so a failed attempt followed
+      by a successful retry is one success; no run at all is a failure.
+    * Runs scheduled in [start, end) that match no occurrence are listed as unmatched and
+      otherwise ignored; runs for occurrences not yet due are ignored.
+    * availability_pct = 100 x successful / scheduled, rounded down to 0.001 so the figure
+      shown never reads as meeting the target when the exact ratio does not (the target has at
+      most three decimals); with nothing scheduled it is 100.
+    * availability_ok compares the exact ratio: successful x 100 >= target x scheduled.
+    * error_budget = floor(scheduled x (100 - target) / 100) failures, in exact arithmetic;
+      error_budget_left = error_budget - failures, negative when overspent.
+
+    What it reads of the runs:
 
     * `succeeded`: the `scheduled_for` times with a successful run (times that are not
       occurrences are ignored).
@@ -381,7 +395,20 @@ def timeliness_from_deliveries(
     now: datetime,
     policy: SlaPolicy,
 ) -> Timeliness:
-    """`timeliness` from each day's delivery (see `earliest_deliveries`): all its rules read."""
+    """Business days whose data came after the deadline, from each day's earliest delivery (`earliest`).
+
+    * Business days are Mon-Fri in the month and not in `holidays`; days after `now`'s UTC
+      date are not evaluated yet, and `business_days` counts the evaluated ones.
+    * A day's delivery is the earliest delivery time of the successful runs whose
+      `scheduled_for` falls on that UTC date (runs with neither timestamp deliver nothing).
+    * The deadline is the policy's time of day in its zone; delivered exactly at it is on time.
+    * Late: delivered after the deadline, or nothing delivered and `now` is past the deadline
+      (before it, today is still pending).
+    * A notice is needed when the delay exceeds the threshold (exactly the threshold does
+      not), or when nothing is delivered and `now` is past deadline + threshold.
+    * A needed notice is uncommunicated unless the day is in `notice_days`.
+    * timeliness_ok: no late business day; uncommunicated delays are reported, not folded in.
+    """
     today = now.astimezone(UTC).date()
     last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
     evaluated = [day for day in business_days(start.astimezone(UTC).date(), last, holidays) if day <= today]
@@ -412,7 +439,15 @@ def timeliness_from_deliveries(
 def quality_from_candidates(
     *, checked_runs: int, candidates: Iterable[RunFact], start: datetime, end: datetime, policy: SlaPolicy
 ) -> Quality:
-    """`data_quality` from the number of checked runs and the runs that may breach.
+    """Record counts of the month's successful runs.
+
+    * Checked: successful runs scheduled in [start, end) that report `records_total`
+      (retries included, matched to an occurrence or not). Failed and running runs are not
+      checked; successful runs without a total are unreported, which never passes.
+    * Breach: (dropped + invalid) x 100 > total x bad_records_pct (exactly the limit passes;
+      a total of 0 with no bad records passes), or critical_nulls > 0. Missing dropped,
+      invalid or null counts are read as 0.
+    * quality_ok: no breach and no unreported run.
 
     `candidates` must hold every successful run of the month that is unreported or over the
     limits; any other run in it is tested by the same rules and passes or is skipped.

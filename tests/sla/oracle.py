@@ -43,20 +43,7 @@ def availability(
     now: datetime,
     policy: SlaPolicy,
 ) -> Availability:
-    """Share of due occurrences with a successful run.
-
-    * An occurrence is due when it is before `now` (all of them, for a finished month).
-    * It succeeds if any run with that `scheduled_for` succeeded, so a failed attempt followed
-      by a successful retry is one success; no run at all is a failure.
-    * Runs scheduled in [start, end) that match no occurrence are listed as unmatched and
-      otherwise ignored; runs for occurrences not yet due are ignored.
-    * availability_pct = 100 x successful / scheduled, rounded down to 0.001 so the figure
-      shown never reads as meeting the target when the exact ratio does not (the target has at
-      most three decimals); with nothing scheduled it is 100.
-    * availability_ok compares the exact ratio: successful x 100 >= target x scheduled.
-    * error_budget = floor(scheduled x (100 - target) / 100) failures, in exact arithmetic;
-      error_budget_left = error_budget - failures, negative when overspent.
-    """
+    """`rules.availability_from_facts` fed from every run of the month (its docstring has the rules)."""
     month_times = frozenset(occurrences)
     succeeded: set[datetime] = set()
     attempts: dict[datetime, list[tuple[int, RunStatus]]] = {}
@@ -88,19 +75,7 @@ def timeliness(
     now: datetime,
     policy: SlaPolicy,
 ) -> Timeliness:
-    """Business days whose data came after the deadline.
-
-    * Business days are Mon-Fri in the month and not in `holidays`; days after `now`'s UTC
-      date are not evaluated yet, and `business_days` counts the evaluated ones.
-    * A day's delivery is the earliest delivery time of the successful runs whose
-      `scheduled_for` falls on that UTC date (runs with neither timestamp deliver nothing).
-    * Late: delivered after deadline (08:00:00 itself is on time), or nothing delivered and
-      `now` is past the deadline (before it, today is still pending).
-    * A notice is needed when the delay exceeds the threshold (exactly the threshold does
-      not), or when nothing is delivered and `now` is past deadline + threshold.
-    * A needed notice is uncommunicated unless the day is in `notice_days`.
-    * timeliness_ok: no late business day; uncommunicated delays are reported, not folded in.
-    """
+    """`rules.timeliness_from_deliveries` fed from every run of the month (its docstring has the rules)."""
     return timeliness_from_deliveries(
         earliest=earliest_deliveries(runs),
         start=start,
@@ -129,16 +104,7 @@ def earliest_deliveries(runs: Iterable[RunFact]) -> dict[date, datetime]:
 
 
 def data_quality(*, runs: Iterable[RunFact], start: datetime, end: datetime, policy: SlaPolicy) -> Quality:
-    """Record counts of the month's successful runs.
-
-    * Checked: successful runs scheduled in [start, end) that report `records_total`
-      (retries included, matched to an occurrence or not). Failed and running runs are not
-      checked; successful runs without a total are unreported, which never passes.
-    * Breach: (dropped + invalid) x 100 > total x bad_records_pct (exactly the limit passes;
-      a total of 0 with no bad records passes), or critical_nulls > 0. Missing dropped,
-      invalid or null counts are read as 0.
-    * quality_ok: no breach and no unreported run.
-    """
+    """`rules.quality_from_candidates` fed from every run of the month (its docstring has the rules)."""
     runs = tuple(runs)
     checked = sum(1 for run in runs if is_checked(run, start, end))
     return quality_from_candidates(checked_runs=checked, candidates=runs, start=start, end=end, policy=policy)
