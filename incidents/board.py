@@ -24,10 +24,29 @@ class BoardRow:
     automatic_incident_id: int | None = None  # the open incident the portal opened for it
 
 
-def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list[BoardRow]]:
-    """Each pipeline's delivery today (the UTC date) against the deadline: (deadline, business day?, rows).
+ATTENTION = ("late", "missing")
+STATES = ("on time", "waiting", "late", "missing")
 
-    The deadline is shown on the wall clock of the policy's zone; the rules are `pipelines.deliveries`'.
+
+@dataclass(frozen=True)
+class Board:
+    """Today's deliveries: every pipeline counted by state, and the rows of those that need attention."""
+
+    deadline: datetime  # on the wall clock of the policy's zone
+    business_day: bool
+    counts: dict[str, int]  # pipelines per state, all of them, in STATES order
+    rows: list[BoardRow]  # late or missing, never ran, or with an open automatic incident; by name
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def delivery_board(*, now: datetime | None = None) -> Board:
+    """Each pipeline's delivery today (the UTC date) against the deadline, in a fixed number of queries.
+
+    A thousand pipelines are counted; only those that need attention are read with their owners. The
+    deadline is shown on the wall clock of the policy's zone; the rules are `pipelines.deliveries`'.
     """
     now = now or timezone.now()
     policy = SlaPolicy.current()
@@ -39,9 +58,16 @@ def delivery_board(*, now: datetime | None = None) -> tuple[datetime, bool, list
     automatic = dict(
         Incident.objects.unresolved().filter(automatic=True, pipeline__isnull=False).values_list("pipeline_id", "pk")
     )
-    rows = []
-    for pipeline in Pipeline.objects.with_runbook_relations():
-        at = delivered.get(pipeline.pk)
+    counts = dict.fromkeys(STATES, 0)
+    attention: dict[int, tuple] = {}
+    for pk in Pipeline.objects.values_list("pk", flat=True):
+        at = delivered.get(pk)
         state = deliveries.delivery_state(at, due=deadline, now=now)
-        rows.append(BoardRow(pipeline, state, at, pipeline.pk in with_runs, automatic.get(pipeline.pk)))
-    return deadline.astimezone(ZoneInfo(policy.deadline_timezone)), business_day, rows
+        counts[state] += 1
+        if state in ATTENTION or pk not in with_runs or pk in automatic:
+            attention[pk] = (state, at, pk in with_runs, automatic.get(pk))
+    rows = [
+        BoardRow(pipeline, *attention[pipeline.pk])
+        for pipeline in Pipeline.objects.with_owners().filter(pk__in=list(attention)).order_by("name")
+    ]
+    return Board(deadline.astimezone(ZoneInfo(policy.deadline_timezone)), business_day, counts, rows)

@@ -19,7 +19,7 @@ from .selectors import plan_from_portal
 
 
 class HomeView(TemplateView):
-    """`/`: the day's overview: who is on call now and next, open incidents, today's 08:00 board."""
+    """`/`: the day's overview: who is on call now and next, open incidents, the deliveries that need attention."""
 
     template_name = "portal/home.html"
 

@@ -26,24 +26,46 @@ def delivered(pipeline, hour, minute=0, status="success"):
     )
 
 
-def test_board_says_on_time_late_missing_and_waiting():
+def test_board_counts_every_pipeline_and_lists_those_that_need_attention():
     on_time, exactly, late, failed, nothing = (PipelineFactory(name=n) for n in "ABCDE")
     delivered(on_time, 7, 30)
     delivered(exactly, 8, 0)
     delivered(late, 9, 15)
     delivered(failed, 7, 0, status="failed")
-    deadline, business_day, rows = delivery_board(now=WEDNESDAY.replace(hour=10))
-    assert deadline == WEDNESDAY.replace(hour=8) and business_day
-    states = {row.pipeline.name: row.state for row in rows}
-    assert states == {"A": "on time", "B": "on time", "C": "late", "D": "missing", "E": "missing"}
-    _, _, early = delivery_board(now=WEDNESDAY.replace(hour=7, minute=45))
-    assert {row.pipeline.name: row.state for row in early} == {
-        "A": "on time",
-        "B": "waiting",
-        "C": "waiting",
-        "D": "waiting",
-        "E": "waiting",
+    board = delivery_board(now=WEDNESDAY.replace(hour=10))
+    assert board.deadline == WEDNESDAY.replace(hour=8) and board.business_day
+    assert board.counts == {"on time": 2, "waiting": 0, "late": 1, "missing": 2}
+    assert {row.pipeline.name: (row.state, row.has_runs) for row in board.rows} == {
+        "C": ("late", True),
+        "D": ("missing", True),
+        "E": ("missing", False),
     }
+    early = delivery_board(now=WEDNESDAY.replace(hour=7, minute=45))
+    assert early.counts == {"on time": 1, "waiting": 4, "late": 0, "missing": 0}
+    # Before the deadline only the pipeline that never posted a run needs a look.
+    assert {row.pipeline.name: (row.state, row.has_runs) for row in early.rows} == {"E": ("waiting", False)}
+
+
+def test_a_pipeline_with_an_open_automatic_incident_stays_on_the_board():
+    fine = PipelineFactory(name="Fine")
+    delivered(fine, 7, 30)
+    incident = IncidentFactory(pipeline=fine, automatic=True)
+    board = delivery_board(now=WEDNESDAY.replace(hour=10))
+    assert [(row.pipeline.name, row.state, row.automatic_incident_id) for row in board.rows] == [
+        ("Fine", "on time", incident.pk)
+    ]
+
+
+def test_the_board_reads_the_same_queries_for_4_or_40_pipelines():
+    SlaPolicy.current()  # stored once, before either count
+    counts = []
+    for size in (4, 40):
+        PipelineFactory.create_batch(size - len(counts) * 4)
+        with CaptureQueriesContext(connection) as queries:
+            board = delivery_board(now=WEDNESDAY.replace(hour=10))
+        assert board.counts["missing"] == size and len(board.rows) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def open_incident_rows(html: str) -> set[tuple[str, str, str]]:
@@ -86,9 +108,10 @@ def test_board_reads_the_deadline_in_the_policys_zone(member_client, clock):
     early, late, nothing = (PipelineFactory(name=n) for n in "ABC")
     delivered(early, 6, 45)
     delivered(late, 7, 15)  # before 08:00 UTC, after 08:00 in Paris (07:00 UTC in winter)
-    deadline, business_day, rows = delivery_board(now=WEDNESDAY.replace(hour=7, minute=30))
-    assert deadline == WEDNESDAY.replace(hour=7) and deadline.strftime("%H:%M %Z") == "08:00 CET" and business_day
-    assert {row.pipeline.name: row.state for row in rows} == {"A": "on time", "B": "late", "C": "missing"}
+    board = delivery_board(now=WEDNESDAY.replace(hour=7, minute=30))
+    assert board.deadline == WEDNESDAY.replace(hour=7) and board.deadline.strftime("%H:%M %Z") == "08:00 CET"
+    assert board.business_day and board.counts == {"on time": 1, "waiting": 0, "late": 1, "missing": 1}
+    assert {row.pipeline.name: row.state for row in board.rows} == {"B": "late", "C": "missing"}
     clock.move_to(WEDNESDAY.replace(hour=7, minute=30))
     html = member_client.get("/").content.decode()
     assert "Today's 08:00 CET board" in html and "08:15 CET" in html
