@@ -38,13 +38,14 @@ def runbook_html(*, description: str, common_issues: list[dict], standard_proced
 
 
 class RunbookListView(ListView):
-    """`/runbooks/`: every pipeline, searchable, with its owners and downstream team."""
+    """`/runbooks/`: every pipeline, searched and filtered in the database, 50 a page, with owners and team."""
 
     template_name = "pipelines/pipeline_list.html"
     context_object_name = "pipelines"
+    paginate_by = 50
 
     def get_queryset(self):
-        self.filterset = PipelineFilterSet(self.request.GET or None, queryset=Pipeline.objects.with_runbook_relations())
+        self.filterset = PipelineFilterSet(self.request.GET or None, queryset=Pipeline.objects.with_owners())
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):

@@ -138,3 +138,15 @@ def test_home_lists_pipelines(member_client, imported_seed):
     response = member_client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('href="/runbooks/') >= Pipeline.objects.count()
+
+
+def test_runbook_list_pages_fifty_at_a_time_and_keeps_the_search(member_client):
+    for n in range(60):
+        PipelineFactory(name=f"Sales feed {n:02d}", slug=f"sales-feed-{n:02d}")
+    PipelineFactory(name="Engagement", slug="engagement")
+    first = member_client.get("/runbooks/", {"q": "sales"}).content.decode()
+    assert "60 pipelines matching “sales”" in first
+    assert first.count('href="/runbooks/sales-feed-') == 50 and "Engagement" not in first
+    assert "Page 1 of 2" in first and 'href="?q=sales&amp;page=2"' in first
+    second = member_client.get("/runbooks/", {"q": "sales", "page": 2}).content.decode()
+    assert second.count('href="/runbooks/sales-feed-') == 10 and "Sales feed 59" in second
