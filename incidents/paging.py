@@ -101,7 +101,7 @@ def page_all(pages: Sequence[Page]) -> list[list[Notification]]:
                     each.event, recipient, each.subject, text, str(incident), incident.get_absolute_url()
                 )
             )
-            page_of_key.setdefault(notifications.email_key(each.event, recipient.email), index)
+            page_of_key.setdefault(notifications.outbox_key(each.event, recipient.email), index)
         assignee = incident.assignee
         chat_pages.append(
             PipelineChatPage(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from .choices import NotificationStatus
 from .models import ChatMessage
-from .notifications import outbox_record, outbox_requeue
+from .notifications import outbox_key, outbox_record, outbox_requeue
 
 TIMEOUT_SECONDS = 10
 
@@ -36,19 +36,12 @@ class ChatOut(NamedTuple):
     about_url: str = ""
 
 
-def post_each(
-    *, event: str, kind: str, posts: list[ChatPost], about: str = "", about_url: str = ""
-) -> list[ChatMessage]:
-    """Record one message for `event` per channel and post them after the commit; channels told already are skipped."""
-    return post_all(kind=kind, messages=[ChatOut(event, post, about, about_url) for post in posts])
-
-
 def post_all(*, kind: str, messages: Iterable[ChatOut]) -> list[ChatMessage]:
     """Record each message of `kind` (key `event:channel`) and post them after the commit, in three queries
     whatever their number; a channel already told about an event is skipped."""
     rows: dict[str, ChatMessage] = {}
     for message in messages:
-        key = f"{message.event}:{message.post.destination_key}"[:255]
+        key = outbox_key(message.event, message.post.destination_key)
         rows[key] = ChatMessage(
             key=key,
             kind=kind,

@@ -66,9 +66,9 @@ class Email:
     about_url: str = ""
 
 
-def email_key(event: str, address: str) -> str:
-    """The outbox key of `event`'s email to `address`: one message per event and address."""
-    return f"{event}:{address}"[:255]
+def outbox_key(event: str, destination: str) -> str:
+    """The outbox key of `event`'s message to `destination` (an address or a channel): one message each."""
+    return f"{event}:{destination}"[:255]
 
 
 def notify(
@@ -98,7 +98,7 @@ def notify_all(*, kind: str, emails: Iterable[Email]) -> list[Notification]:
             continue
         if recipient.member is not None and not recipient.member.wants_email(kind):
             continue
-        key = email_key(email.event, recipient.email)
+        key = outbox_key(email.event, recipient.email)
         rows.setdefault(
             key,
             Notification(
@@ -204,21 +204,6 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.save(update_fields=["status", "sent_at", "last_error", "attempts"])
             return True
     raise DeliveryFailed(notification.last_error) from failure
-
-
-def notify_each(
-    *,
-    event: str,
-    kind: str,
-    messages: Iterable[tuple[Recipient, str]],
-    subject: str,
-    about: str = "",
-    about_url: str = "",
-) -> list[Notification]:
-    """`notify` with a body of its own for each recipient (e.g. a personal link)."""
-    return notify_all(
-        kind=kind, emails=(Email(event, recipient, subject, body, about, about_url) for recipient, body in messages)
-    )
 
 
 def outbox_record(model, rows: dict, task) -> list:

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from oncall.chat import ChatPost, chat_messages_requeue, post_each
+from oncall.chat import ChatOut, ChatPost, chat_messages_requeue, post_all
 from oncall.choices import NotificationStatus, TradeStatus
 from oncall.models import HolidayTrade, Notification
 from oncall.notifications import MAX_REQUEUES, Recipient, notifications_requeue, notify, requeue_wait
@@ -126,10 +126,9 @@ def test_a_chat_message_recorded_while_the_broker_is_down_is_posted_by_the_sweep
     try:
         url = f"http://127.0.0.1:{server.server_port}/hook"
         with transaction.atomic():
-            (message,) = post_each(
-                event="outbox-chat-test",
+            (message,) = post_all(
                 kind="test",
-                posts=[ChatPost("channel-1", "#data-oncall", url, {"text": "Hi"})],
+                messages=[ChatOut("outbox-chat-test", ChatPost("channel-1", "#data-oncall", url, {"text": "Hi"}))],
             )
         message.refresh_from_db()
         assert message.status == NotificationStatus.PENDING and posted == []
