@@ -29,6 +29,11 @@ def delivery_time(data_available_at: datetime | None, finished_at: datetime | No
     return data_available_at if data_available_at is not None else finished_at
 
 
+def delivery_time_expression() -> Coalesce:
+    """`delivery_time` in the database, for queries over many runs."""
+    return Coalesce("data_available_at", "finished_at")
+
+
 def deadline_at(day: date, deadline: time, zone: str = "UTC") -> datetime:
     """`day`'s deadline instant, in UTC: `deadline` on the wall clock of `zone` that day.
 
@@ -101,7 +106,7 @@ def deliveries_on(day: date, *, now: datetime, pipeline_ids: Iterable[int] | Non
     if pipeline_ids is not None:
         runs = runs.filter(pipeline_id__in=list(pipeline_ids))
     return dict(
-        runs.annotate(delivered=Coalesce("data_available_at", "finished_at"))
+        runs.annotate(delivered=delivery_time_expression())
         .filter(delivered__lte=now)
         .order_by()
         .values("pipeline_id")
@@ -114,7 +119,7 @@ def last_deliveries(*, now: datetime, pipeline_ids: Iterable[int]) -> dict[int, 
     """Each pipeline's latest delivery that has happened by `now`: {pipeline id: delivery}."""
     return dict(
         Run.objects.filter(pipeline_id__in=list(pipeline_ids), status=RunStatus.SUCCESS)
-        .annotate(delivered=Coalesce("data_available_at", "finished_at"))
+        .annotate(delivered=delivery_time_expression())
         .filter(delivered__lte=now)
         .order_by()
         .values("pipeline_id")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
+from pipelines import deliveries
 from pipelines.choices import RunStatus
 from pipelines.models import Pipeline, Run
 
@@ -109,7 +110,7 @@ def _delivery_and_quality_facts(
         .order_by()
         .values("pipeline_id", "day")
         .annotate(
-            delivered=Min(Coalesce("data_available_at", "finished_at"), filter=success),
+            delivered=Min(deliveries.delivery_time_expression(), filter=success),
             checked=Count("id", filter=success & Q(records_total__isnull=False)),
         )
         .values_list("pipeline_id", "day", "delivered", "checked")
