@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 from incidents.models import Incident
 from oncall.history import history_of
 from oncall.months import add_months, first_of_month, parse_month
-from oncall.permissions import is_manager
+from oncall.permissions import acting_member, is_manager
 from oncall.queueing import task_enqueue
 
 from .dashboard import (
@@ -333,7 +333,7 @@ class SlaSignOffView(MonthInUrl, ManagerPostView):
 
     def post(self, request: HttpRequest, month: date) -> HttpResponse:
         form = SlaSignOffForm(request.POST)
-        reviewer = getattr(request.user, "team_member", None)
+        reviewer = acting_member(request.user)
         if reviewer is None:
             # The review names a team member; a staff account without one cannot sign.
             messages.error(request, "Signing off records you as the reviewer, and your account is not a team member.")
