@@ -123,12 +123,9 @@ def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now
         )
         event = f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}"
         subject = f"Data delay: {pipeline.name} ({day:%d %b})"
-        emails += [
-            notifications.Email(
-                event, recipient, subject, message, f"{pipeline.name} delivery {day}", pipeline.get_absolute_url()
-            )
-            for recipient in people
-        ]
+        url = pipeline.get_absolute_url()
+        about = f"{pipeline.name} delivery {day}"
+        emails += [notifications.Email(event, recipient, subject, message, about, url) for recipient in people]
         chat_pages.append(
             paging.PipelineChatPage(
                 event=event,
@@ -138,7 +135,7 @@ def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now
                     event=event,
                     title=subject,
                     text=message,
-                    url=notifications.absolute_url(pipeline.get_absolute_url()),
+                    url=notifications.absolute_url(url),
                     pipeline=pipeline.name,
                 ),
             )

@@ -20,7 +20,7 @@ from oncall.models import Rotation, RotationMembership, TeamMember
 from oncall.months import add_months
 from oncall.services import rotation_generate, team_member_create
 from pipelines.choices import OwnerRole, RunStatus
-from pipelines.models import DownstreamTeam, Ownership, Pipeline, Run
+from pipelines.models import Contact, DelayRule, DownstreamTeam, Ownership, Pipeline, Run
 from pipelines.services import RUN_FIELDS
 
 RUN_PREFIX = "scale-"
@@ -35,6 +35,7 @@ FAILED = 0.01
 LATE = 0.02
 DIRTY = 0.005
 CRITICAL_NULLS = 0.002
+DELAY_RULE_SHARE = 0.3  # pipelines whose runbook names an outside contact for data days late
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,20 @@ def _pipelines(size: EstateSize, members: list[TeamMember], rng: random.Random) 
             if secondary != primary:
                 ownerships.append(Ownership(pipeline=pipeline, member=secondary, role=OwnerRole.SECONDARY))
     Ownership.objects.bulk_create(ownerships)
+    contacts = Contact.objects.bulk_create(
+        Contact(name=f"Bench Contact {name}", organisation=name, email=f"bench.contact.{name.lower()}@example.invalid")
+        for name in TEAMS
+    )
+    DelayRule.objects.bulk_create(
+        DelayRule(
+            pipeline=pipeline,
+            contact=rng.choice(contacts),
+            days_after_deadline=rng.choice((1, 2, 3)),
+            data_description=f"{pipeline.name} data",
+        )
+        for pipeline in pipelines
+        if rng.random() < DELAY_RULE_SHARE
+    )
     # Each pipeline may read from up to two earlier ones, so the dependency graph has no cycle.
     links = Pipeline.depends_on.through
     links.objects.bulk_create(

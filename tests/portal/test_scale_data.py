@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from incidents.models import Incident
 from oncall.models import Rotation, Shift, TeamMember
 from pipelines.choices import RunStatus
-from pipelines.models import Pipeline, Run
+from pipelines.models import DelayRule, Pipeline, Run
 from sla.models import SlaReport
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +25,15 @@ def load(**sizes):
 
 
 def test_load_scale_data_builds_a_labelled_estate_with_history():
-    output = load()
+    output = load(pipelines=20)
     pipelines = list(Pipeline.objects.prefetch_related("ownerships"))
-    assert len(pipelines) == 6 and TeamMember.objects.count() == 4
+    assert len(pipelines) == 20 and TeamMember.objects.count() == 4
     assert all(p.name.startswith("Scale Pipeline ") and "load_scale_data" in p.description for p in pipelines)
     assert all(p.primary_owner is not None for p in pipelines)
     assert all(re.fullmatch(r"0 (\*|[0-6]) \* \* \*", p.schedule) for p in pipelines)
     # Two months of runs (October and November 2026 up to two hours before the frozen clock).
     runs = Run.objects.all()
-    assert runs.filter(external_id__startswith="scale-").count() == runs.count() > 6 * 50
+    assert runs.filter(external_id__startswith="scale-").count() == runs.count() > 20 * 50
     assert runs.earliest("scheduled_for").scheduled_for.date() >= date(2026, 10, 1)
     assert runs.filter(status=RunStatus.FAILED).exists()
     assert all(run.scheduled_for.month in (10, 11) for run in runs.only("scheduled_for")[:500])
@@ -46,8 +46,14 @@ def test_load_scale_data_builds_a_labelled_estate_with_history():
     assert Incident.objects.count() == 40
     assert Incident.objects.exclude(status="resolved").count() == 5
     assert all(title.startswith("[scale]") for title in Incident.objects.values_list("title", flat=True))
-    assert SlaReport.objects.filter(month__in=[date(2026, 10, 1), date(2026, 11, 1)]).count() == 12
-    assert "6 pipelines, 4 members" in output and "40 incidents (5 open)" in output
+    assert SlaReport.objects.filter(month__in=[date(2026, 10, 1), date(2026, 11, 1)]).count() == 40
+    # Some runbooks name an outside contact for data days late, so the delay-contact job has work.
+    rules = DelayRule.objects.select_related("contact")
+    assert 0 < rules.count() < 20
+    assert all(
+        rule.contact.name.startswith("Bench Contact ") and rule.days_after_deadline in (1, 2, 3) for rule in rules
+    )
+    assert "20 pipelines, 4 members" in output and "40 incidents (5 open)" in output
 
 
 @pytest.mark.django_db(transaction=True)  # flush cannot run inside the test's transaction on PostgreSQL

@@ -8,6 +8,7 @@ are exactly those of the rules over the full list of runs (`tests/sla/oracle.py`
 """
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -86,8 +87,11 @@ def random_month(rng: random.Random) -> tuple[date, datetime]:
         pipeline = PipelineFactory(schedule=schedule)
         counter = [0]
         failure_rate = rng.choice([0.0, 0.02, 0.3])
+        # Now and then an outage of whole days, or a pipeline that never ran this month.
+        down_from = start + timedelta(days=rng.randint(0, 27))
+        down_until = down_from + timedelta(days=rng.choice([0, 0, 1, 3, 40]))
         for moment in sla.scheduled_occurrences(schedule, start, end):
-            if rng.random() < 0.05:
+            if rng.random() < 0.05 or down_from <= moment < down_until:
                 continue  # missing
             attempts = 1 + (rng.random() < 0.15) + (rng.random() < 0.05)
             for attempt in range(attempts):
@@ -160,7 +164,7 @@ def test_stored_month_equals_the_rules_over_every_run(seed):
 
 def test_the_random_months_reach_the_edge_cases():
     """Unmatched, running and missing occurrences, breaches, unreported runs and late days all occur."""
-    seen = {"unmatched": 0, "running": 0, "missing": 0, "quality": 0, "unreported": 0, "late": 0}
+    seen = {"unmatched": 0, "running": 0, "missing": 0, "quality": 0, "unreported": 0, "late": 0, "silent days": 0}
     for seed in range(15):
         rng = random.Random(seed)
         month, now = random_month(rng)
@@ -172,5 +176,8 @@ def test_the_random_months_reach_the_edge_cases():
             seen["quality"] += len(details.quality_breaches)
             seen["unreported"] += len(details.unreported_runs)
             seen["late"] += len(details.late_days)
+            # UTC days on which a pipeline that runs several times a day missed every due time.
+            missing_days = Counter(f.scheduled_for.date() for f in details.failed_occurrences if f.status == "missing")
+            seen["silent days"] += pipeline.schedule == "0 * * * *" and any(n == 24 for n in missing_days.values())
         Pipeline.objects.all().delete()
     assert all(seen.values()), seen
