@@ -53,16 +53,50 @@ class PipelineSlugFilter(django_filters.ModelChoiceFilter):
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    """Incident filters, shared by `/incidents/` and `/api/incidents/`."""
+    """Incident filters of `/api/incidents/`; `/incidents/` uses them too, with the pipeline typed as text."""
 
     pipeline = PipelineSlugFilter(label="Pipeline")
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, empty_label="Any status")
+    unresolved = django_filters.BooleanFilter(
+        method="filter_unresolved",
+        label="Resolved or not",
+        widget=forms.Select(choices=[("", "Resolved or not"), ("true", "Unresolved only"), ("false", "Resolved only")]),
+    )
     month = MonthFilter(field_name="detected_at", label="Detected in (month)")
 
     class Meta:
         model = Incident
-        fields = ["pipeline", "severity", "status", "month"]
+        fields = ["pipeline", "severity", "status", "unresolved", "month"]
+
+    def filter_unresolved(self, queryset, name, value: bool):
+        # `unresolved()` excludes the resolved: the very predicate of the partial index `incidents_inc_unresolved_det`.
+        return queryset.unresolved() if value else queryset.filter(status=IncidentStatus.RESOLVED)
+
+
+class PipelineSearchFilter(django_filters.CharFilter):
+    """A pipeline typed on a page: its exact slug (the runbook page links with it), else part of its name or slug.
+
+    A text box rather than a menu: a menu of every pipeline would weigh on every page at a thousand pipelines.
+    """
+
+    def filter(self, queryset, value: str):
+        value = value.strip()
+        if not value:
+            return queryset
+        exact = Pipeline.objects.filter(slug=value)
+        if exact.exists():
+            return queryset.filter(pipeline__in=exact)
+        return queryset.filter(pipeline__in=Pipeline.objects.search_name(value))
+
+
+class IncidentPageFilterSet(IncidentFilterSet):
+    """`/incidents/`: the API's filters, with the pipeline typed as text instead of chosen from every pipeline."""
+
+    pipeline = PipelineSearchFilter(
+        label="Pipeline",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "slug or part of its name"}),
+    )
 
 
 class CommunicationFilterSet(django_filters.FilterSet):
