@@ -43,12 +43,15 @@ class MonthFilter(django_filters.Filter):
 
 
 class PipelineSlugFilter(django_filters.ModelChoiceFilter):
-    """A pipeline chosen by its slug, the name runbook URLs and the API use."""
+    """A pipeline given by its exact slug, the name runbook URLs and the API use.
+
+    Typed, never a menu: the browsable API renders this filter's form, and a menu would list every pipeline.
+    """
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Pipeline.objects.order_by("name"))
+        kwargs.setdefault("queryset", Pipeline.objects.all())
         kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("empty_label", "Every pipeline")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "pipeline slug"}))
         super().__init__(**kwargs)
 
 
@@ -60,7 +63,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, empty_label="Any status")
     unresolved = django_filters.BooleanFilter(
         method="filter_unresolved",
-        label="Resolved or not",
+        label="Resolution",
+        help_text="true: only the incidents not resolved yet; false: only the resolved ones.",
         widget=forms.Select(choices=[("", "Resolved or not"), ("true", "Unresolved only"), ("false", "Resolved only")]),
     )
     month = MonthFilter(field_name="detected_at", label="Detected in (month)")
@@ -103,6 +107,10 @@ class CommunicationFilterSet(django_filters.FilterSet):
     """Stakeholder messages by pipeline, incident or delivery day (`/api/communications/`)."""
 
     pipeline = PipelineSlugFilter(label="Pipeline")
+    # Typed like the pipeline: the browsable API renders this form, and a menu would list every incident.
+    incident = django_filters.ModelChoiceFilter(
+        queryset=Incident.objects.all(), label="Incident (id)", widget=forms.TextInput(attrs={"placeholder": "id"})
+    )
     month = MonthFilter(field_name="sent_at", label="Sent in (month)")
 
     class Meta:

@@ -208,6 +208,16 @@ def test_incident_list_pages_by_cursor_without_counting(api):
     assert len(small["results"]) == 20
 
 
+def test_browsable_api_forms_type_the_pipeline_and_incident_rather_than_listing_every_one(manager_client):
+    for n in range(12):
+        PipelineFactory(name=f"Quiet feed {n}", slug=f"quiet-feed-{n}")
+    IncidentFactory(detected_at=an_hour_ago(), title="Quiet incident")
+    for path in ("/api/incidents/", "/api/communications/", "/api/channels/"):
+        html = manager_client.get(path, {"pipeline": "quiet-feed-3"}, HTTP_ACCEPT="text/html").content.decode()
+        assert '<input name="pipeline"' in html, path  # the manager's form to add one, and the filter
+        assert "Quiet feed" not in html and "quiet-feed-4" not in html and "Quiet incident" not in html, path
+
+
 def test_incident_list_query_count_is_flat(api, member, on_call_team, django_assert_max_num_queries):
     # Each incident's pipeline, assignee, who acknowledged it and who wrote its note: the rows the list joins.
     added = {}
