@@ -182,7 +182,6 @@ class TeamView(ListView):
         return super().get_context_data(
             filterset=self.filterset,
             query=self.request.GET.get("q", ""),
-            owned_shown=self.OWNED_SHOWN,
             changes=history_of({"member": None}),
             can_invite=is_manager(self.request.user),
             **kwargs,
