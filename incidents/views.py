@@ -16,7 +16,7 @@ from oncall.permissions import acting_member
 
 from .choices import IncidentStatus
 from .communications import communication_log
-from .filtersets import IncidentFilterSet
+from .filtersets import IncidentPageFilterSet
 from .forms import CommunicationForm, IncidentNoteForm, IncidentOpenForm, IncidentStepForm
 from .models import Communication, Incident, IncidentNote
 from .services import STEPS, incident_deadlines, incident_deadlines_for, incident_note_add, incident_open, incident_step
@@ -64,14 +64,15 @@ def step_allowed(incident: Incident, step: str) -> bool:
 
 
 class IncidentListView(ListView):
-    """`/incidents/`: unresolved first, filterable; open critical incidents show their acknowledgement clock."""
+    """`/incidents/`: unresolved first, filterable, 50 a page; open critical incidents show their acknowledgement
+    clock. The pipeline is typed, not chosen from a menu of every pipeline."""
 
     template_name = "incidents/incident_list.html"
     context_object_name = "incidents"
     paginate_by = 50
 
     def get_queryset(self):
-        self.filterset = IncidentFilterSet(
+        self.filterset = IncidentPageFilterSet(
             self.request.GET or None,
             queryset=Incident.objects.select_related("pipeline", "assignee").open_first(),
         )

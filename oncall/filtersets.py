@@ -44,3 +44,16 @@ class ShiftFilterSet(django_filters.FilterSet):
     class Meta:
         model = Shift
         fields = ["start", "end", "member", "kind", "rotation"]
+
+
+class TeamMemberFilterSet(django_filters.FilterSet):
+    """The team page's search: every word in a member's name, username, email, area or expertise."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    class Meta:
+        model = TeamMember
+        fields = ["q"]
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from django.db import models
+from django.db.models import Q
 
 
 class TeamMemberQuerySet(models.QuerySet):
@@ -9,6 +10,19 @@ class TeamMemberQuerySet(models.QuerySet):
 
     def managers(self):
         return self.active().filter(is_manager=True)
+
+    def search(self, text: str):
+        """Members whose name, username, email, area or expertise mentions every word of `text`."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(user__username__icontains=word)
+                | Q(email__icontains=word)
+                | Q(area__icontains=word)
+                | Q(expertise__icontains=word)
+            )
+        return queryset
 
 
 class ShiftQuerySet(models.QuerySet):

@@ -17,6 +17,13 @@ class PipelineQuerySet(models.QuerySet):
             models.Prefetch("ownerships", queryset=Ownership.objects.select_related("member"))
         )
 
+    def search_name(self, text: str):
+        """Pipelines whose name or slug contains every word of `text`: finding one by what people call it."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(Q(name__icontains=word) | Q(slug__icontains=word))
+        return queryset
+
     def search(self, text: str):
         """Pipelines whose name or runbook text mentions every word of `text`."""
         queryset = self

@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from oncall.accounts import INVITATION_KIND
+from oncall.filtersets import TeamMemberFilterSet
 from oncall.history import history_of
 from oncall.models import Notification, TeamMember
 from oncall.permissions import is_manager
 
+from .choices import OwnerRole
 from .diagram import dependency_diagram
 from .filtersets import PipelineFilterSet
 from .forms import CommonIssueFormSet, RunbookForm, common_issues_from
@@ -141,22 +143,46 @@ class RunbookEditView(TemplateView):
 
 
 class TeamView(ListView):
-    """`/team/`: members, their area and expertise, the pipelines they own, and who has not signed in yet."""
+    """`/team/`: members, their area and expertise, how many pipelines they own with the first few, and who has not
+    signed in yet; searched in the database, 50 a page.
+
+    A member may own dozens of pipelines: the row shows the first `OWNED_SHOWN` of each role and links to the
+    runbook list filtered to them, so the page stays light however many pipelines there are.
+    """
 
     template_name = "pipelines/team.html"
     context_object_name = "members"
+    paginate_by = 50
+    OWNED_SHOWN = 3
 
     def get_queryset(self):
-        return (
+        members = (
             TeamMember.objects.select_related("user")
-            .prefetch_related(
-                Prefetch("ownerships", queryset=Ownership.objects.select_related("pipeline").order_by("pipeline__name"))
+            .annotate(
+                invited_at=Subquery(
+                    Notification.objects.filter(member=OuterRef("pk"), kind=INVITATION_KIND)
+                    .order_by("-created_at")
+                    .values("created_at")[:1]
+                ),
+                primary_count=Count("ownerships", filter=Q(ownerships__role=OwnerRole.PRIMARY)),
+                secondary_count=Count("ownerships", filter=Q(ownerships__role=OwnerRole.SECONDARY)),
             )
-            .annotate(invited_at=Max("notifications__created_at", filter=Q(notifications__kind=INVITATION_KIND)))
-            .order_by("-active", "name")
+            .prefetch_related(self.first_owned(OwnerRole.PRIMARY), self.first_owned(OwnerRole.SECONDARY))
+            .order_by("-active", "name", "pk")
         )
+        self.filterset = TeamMemberFilterSet(self.request.GET or None, queryset=members)
+        return self.filterset.qs
+
+    def first_owned(self, role: str) -> Prefetch:
+        """Each member's first few pipelines in `role`, by name: one query for the whole page."""
+        owned = Ownership.objects.filter(role=role).select_related("pipeline").order_by("pipeline__name", "pk")
+        return Prefetch("ownerships", queryset=owned[: self.OWNED_SHOWN], to_attr=f"first_{role}")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            changes=history_of({"member": None}), can_invite=is_manager(self.request.user), **kwargs
+            filterset=self.filterset,
+            query=self.request.GET.get("q", ""),
+            changes=history_of({"member": None}),
+            can_invite=is_manager(self.request.user),
+            **kwargs,
         )

@@ -15,6 +15,9 @@ from pipelines.models import Pipeline
 # Alertmanager's own words for an alert's state (webhook version 4).
 ALERT_STATUSES = ["firing", "resolved"]
 
+# The browsable API's forms take a pipeline or an incident as typed text: a menu would list every one of them.
+TYPED = {"base_template": "input.html"}
+
 
 class IncidentNoteSerializer(serializers.ModelSerializer):
     author = MemberUsernameField(read_only=True)
@@ -37,7 +40,7 @@ class IncidentListSerializer(serializers.ListSerializer):
 class IncidentSerializer(serializers.ModelSerializer):
     """An incident and its timeline. Posting one opens it: the on-call member and the owners are emailed."""
 
-    pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all())
+    pipeline = serializers.SlugRelatedField(slug_field="slug", queryset=Pipeline.objects.all(), style=TYPED)
     assignee = MemberUsernameField(
         queryset=TeamMember.objects.active().select_related("user"),
         required=False,
@@ -97,10 +100,14 @@ class CommunicationSerializer(serializers.ModelSerializer):
     """A message to stakeholders about an incident or about a pipeline's delivery day."""
 
     pipeline = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Pipeline.objects.all(), required=False, help_text="Default: the incident's."
+        slug_field="slug",
+        queryset=Pipeline.objects.all(),
+        required=False,
+        help_text="Default: the incident's.",
+        style=TYPED,
     )
     incident = serializers.PrimaryKeyRelatedField(
-        queryset=Incident.objects.all(), required=False, allow_null=True, help_text="The incident's id."
+        queryset=Incident.objects.all(), required=False, allow_null=True, help_text="The incident's id.", style=TYPED
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
     sent_at = serializers.DateTimeField(required=False, help_text="Default: now. Never in the future.")
@@ -129,7 +136,7 @@ class ChatChannelSerializer(ValidatedModelSerializer):
     """A chat channel pages are posted to; `pipeline` (a slug) narrows it to one pipeline's pages."""
 
     pipeline = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Pipeline.objects.all(), required=False, allow_null=True
+        slug_field="slug", queryset=Pipeline.objects.all(), required=False, allow_null=True, style=TYPED
     )
 
     class Meta:

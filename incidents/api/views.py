@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from incidents.automatic import alerts_record
 from incidents.filtersets import CommunicationFilterSet, IncidentFilterSet
 from incidents.models import ChatChannel, Communication, Incident, IncidentNote
+from oncall.api.pagination import NewestFirstCursorPagination
 from oncall.permissions import PostSignals, ReadOrManagerWrite, SignedInPerson, TeamMemberActs, acting_member
 
 from ..communications import communication_log
@@ -30,21 +31,26 @@ class OnTheTeamToRecordSteps(TeamMemberActs):
 STEP_PERMISSIONS = [SignedInPerson, OnTheTeamToRecordSteps]
 
 
+class NewestDetectedFirst(NewestFirstCursorPagination):
+    """The newest detected incidents first, as `Incident.Meta.ordering`; index `incidents_inc_detected_id` serves
+    it, and each filter has its own index in the same order (`incidents_inc_status_det`, ...)."""
+
+    ordering = ("-detected_at", "-id")
+
+
 class IncidentViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Incidents, unresolved first. Every signed-in member may open one and record its steps."""
+    """Incidents, newest detected first, by cursor (`unresolved=true` for the ones still open). Every signed-in
+    member may open one and record its steps."""
 
-    queryset = (
-        Incident.objects.select_related(
-            "pipeline", "assignee__user", "acknowledged_by__user", "mitigated_by__user", "resolved_by__user"
-        )
-        .prefetch_related(Prefetch("notes", queryset=IncidentNote.objects.select_related("author__user")))
-        .open_first()
-    )
+    queryset = Incident.objects.select_related(
+        "pipeline", "assignee__user", "acknowledged_by__user", "mitigated_by__user", "resolved_by__user"
+    ).prefetch_related(Prefetch("notes", queryset=IncidentNote.objects.select_related("author__user")))
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
     permission_classes = [SignedInPerson]
+    pagination_class = NewestDetectedFirst
 
     def perform_create(self, serializer):
         data = {"detected_at": timezone.now(), **serializer.validated_data}

@@ -95,7 +95,20 @@ class Incident(models.Model):
                 name="%(app_label)s_%(class)s_one_open_automatic_per_pipeline",
             ),
         ]
-        indexes = [models.Index(fields=["status", "severity"]), models.Index(fields=["pipeline", "detected_at"])]
+        # `/api/incidents/` pages newest detected first by cursor: each of its filters reads one page through
+        # one of these, in that order, instead of sorting every matching incident.
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["pipeline", "detected_at"]),
+            models.Index(fields=["detected_at", "id"], name="incidents_inc_detected_id"),
+            models.Index(fields=["status", "detected_at", "id"], name="incidents_inc_status_det"),
+            models.Index(fields=["severity", "detected_at", "id"], name="incidents_inc_severity_det"),
+            models.Index(
+                fields=["detected_at", "id"],
+                condition=~Q(status=IncidentStatus.RESOLVED),
+                name="incidents_inc_unresolved_det",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"

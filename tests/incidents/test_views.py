@@ -12,6 +12,7 @@ from incidents.communications import communication_log
 from incidents.models import Communication, Incident
 from incidents.services import incident_deadlines, incident_note_add, incident_step
 from incidents.views import Clock
+from pipelines.models import SlaPolicy
 from tests.incidents.factories import IncidentFactory
 from tests.oncall.factories import TeamMemberFactory, UserFactory
 from tests.pipelines.factories import PipelineFactory
@@ -296,6 +297,51 @@ def test_list_filters_by_pipeline_severity_status_and_month(member_client, membe
     assert "Enter a month as YYYY-MM" in response.content.decode()
 
 
+def test_list_finds_the_pipeline_by_its_slug_or_part_of_its_name(member_client, member):
+    profit = PipelineFactory(name="Profit Pipeline", slug="profit-pipeline")
+    investors = PipelineFactory(name="Aggregate Profit Pipeline for Investors", slug="aggregate-profit-pipeline")
+    growth = PipelineFactory(name="Growth", slug="growth")
+    incidents = {p.slug: IncidentFactory(pipeline=p, detected_at=an_hour_ago()).pk for p in (profit, investors, growth)}
+
+    def shown(text: str) -> set[int]:
+        response = member_client.get("/incidents/", {"pipeline": text})
+        assert response.status_code == 200
+        return {incident.pk for incident, _clock in response.context["rows"]}
+
+    # The runbook page links with the exact slug: only that pipeline, not the others whose slug contains it.
+    assert shown("profit-pipeline") == {incidents["profit-pipeline"]}
+    assert shown("profit") == {incidents["profit-pipeline"], incidents["aggregate-profit-pipeline"]}
+    assert shown("investors aggregate") == {incidents["aggregate-profit-pipeline"]}
+    assert shown("  GROW ") == {incidents["growth"]}
+
+    response = member_client.get("/incidents/", {"pipeline": "no such thing"})
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["rows"] == []
+    assert "No incidents match the filters (pipeline “no such thing”, looked for in pipeline slugs and names)." in html
+
+
+def test_list_pipeline_filter_is_a_labelled_text_box_not_a_menu_of_every_pipeline(member_client):
+    for n in range(30):
+        PipelineFactory(name=f"Quiet feed {n}", slug=f"quiet-feed-{n}")
+    html = member_client.get("/incidents/", {"pipeline": "quiet-feed-3"}).content.decode()
+    assert '<label for="id_pipeline">Pipeline:</label>' in html
+    assert re.search(r'<input type="search" name="pipeline" value="quiet-feed-3"[^>]* id="id_pipeline"', html)
+    assert "Quiet feed" not in html and '<select name="pipeline"' not in html
+
+
+def test_list_shows_only_the_unresolved_when_asked(member_client, member):
+    still_open = IncidentFactory(detected_at=an_hour_ago())
+    resolved = IncidentFactory(detected_at=an_hour_ago())
+    incident_step(incident_id=resolved.pk, step="resolve", member=member)
+
+    def shown(**query) -> set[int]:
+        return {incident.pk for incident, _clock in member_client.get("/incidents/", query).context["rows"]}
+
+    assert shown(unresolved="true") == {still_open.pk}
+    assert shown(unresolved="false") == {resolved.pk}
+    assert shown() == {still_open.pk, resolved.pk}
+
+
 def list_rows(html: str) -> set[tuple[str, str, str, str]]:
     """The incident list's rows: the incident's link, its pipeline, status and assignee."""
     return set(
@@ -330,6 +376,41 @@ def test_list_query_count_is_flat(member_client, member, on_call_team, django_as
         response = member_client.get("/incidents/")
     assert len(response.context["rows"]) == 28
     assert list_rows(response.content.decode()) == added
+
+
+# The session, the member signing in, the count and the page of incidents (with pipeline and assignee), and for
+# the acknowledgement clocks the policy, the rotations and their own holidays; a typed pipeline adds the look-up
+# of its exact slug.
+INCIDENT_PAGE_QUERIES = 7
+
+
+@pytest.mark.parametrize(("pipelines", "incidents"), [(2, 3), (30, 70)])
+@pytest.mark.parametrize("query", [{}, {"pipeline": "feed", "severity": "critical"}])
+def test_list_costs_the_same_queries_at_any_size(
+    member_client, member, on_call_team, django_assert_num_queries, pipelines, incidents, query
+):
+    SlaPolicy.current()  # stored on first use, as on any running portal
+    feeds = [PipelineFactory(name=f"Feed {n}", slug=f"feed-{n}") for n in range(pipelines)]
+    made = []
+    for n in range(incidents):
+        incident = IncidentFactory(
+            pipeline=feeds[n % pipelines],
+            detected_at=datetime(2026, 11, 2 + n % 20, 10, n % 60, tzinfo=UTC),
+            assignee=member,
+        )
+        if n % 4 == 0:
+            incident_step(incident_id=incident.pk, step="resolve", member=member)
+        made.append(Incident.objects.get(pk=incident.pk))
+    open_first = sorted(made, key=lambda i: (i.status == IncidentStatus.RESOLVED, -i.detected_at.timestamp(), -i.pk))
+    with django_assert_num_queries(INCIDENT_PAGE_QUERIES + bool(query)):
+        response = member_client.get("/incidents/", query)
+    html = response.content.decode()
+    assert f"{incidents} incidents" in html
+    assert list_rows(html) == {
+        (i.get_absolute_url(), i.pipeline.name, i.get_status_display(), member.name) for i in open_first[:50]
+    }
+    shown = [incident.pk for incident, _clock in response.context["rows"]]
+    assert shown == [i.pk for i in open_first[:50]]
 
 
 def test_detail_query_count_is_flat(member_client, member, django_assert_max_num_queries):

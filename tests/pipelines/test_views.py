@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pipelines.models import Pipeline
+from tests.oncall.factories import TeamMemberFactory
 from tests.pipelines.factories import PipelineFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_runbook_list_query_count_is_flat(member_client, django_assert_max_num_q
 
 
 def team_rows(html: str) -> dict[str, tuple[list[str], list[str]]]:
-    """Each member on the team page, with the runbook links in their primary and secondary owner columns."""
+    """Each member on the team page, with the links in their primary and secondary owner columns."""
     rows = {}
     for name, cells in re.findall(r'<th scope="row">([^<]+)<.*?</th>(.*?)</tr>', html, re.S):
         *_, primary, secondary = re.findall(r"<td>(.*?)</td>", cells, re.S)
@@ -61,23 +62,104 @@ def team_rows(html: str) -> dict[str, tuple[list[str], list[str]]]:
     return rows
 
 
-def expected_team_rows(member, pipelines) -> dict[str, tuple[list[str], list[str]]]:
-    rows = {member.name: ([], [])}
-    for p in pipelines:
-        rows[p.primary_owner.name] = ([p.get_absolute_url()], [])
-        rows[p.secondary_owner.name] = ([], [p.get_absolute_url()])
+def owned_by(members, count: int, offset: int = 0) -> list[Pipeline]:
+    """`count` pipelines, each owned by the next of `members` as primary and the one after as secondary."""
+    return [
+        PipelineFactory(
+            name=f"Feed {offset + n:03d}",
+            slug=f"feed-{offset + n:03d}",
+            primary=members[n % len(members)],
+            secondary=members[(n + 1) % len(members)],
+        )  # fmt: skip
+        for n in range(count)
+    ]
+
+
+def expected_team_rows(member, others, pipelines) -> dict[str, tuple[list[str], list[str]]]:
+    """The first three of each role by name, then the link to all of the member's runbooks when there are more."""
+    rows = {}
+    for person in [member, *others]:
+        columns = []
+        for role in ("primary", "secondary"):
+            owned = sorted((p for p in pipelines if getattr(p, f"{role}_owner") == person), key=lambda p: p.name)
+            links = [p.get_absolute_url() for p in owned[:3]]
+            if len(owned) > 3:
+                links.append(f"/runbooks/?owner={person.user.username}")
+            columns.append(links)
+        rows[person.name] = tuple(columns)
     return rows
 
 
-def test_team_page_query_count_is_flat(member_client, member, django_assert_max_num_queries):
-    pipelines = PipelineFactory.create_batch(2)
-    with CaptureQueriesContext(connection) as few:
-        html = member_client.get("/team/").content.decode()
-    assert team_rows(html) == expected_team_rows(member, pipelines)
-    pipelines += PipelineFactory.create_batch(10)
-    with django_assert_max_num_queries(len(few)):
-        html = member_client.get("/team/").content.decode()
-    assert team_rows(html) == expected_team_rows(member, pipelines)
+# The session, the member signing in, the history (its rows, the records, their predecessors, the users they
+# name), the count for the pager, the members with their counts, and each role's first three pipelines.
+TEAM_PAGE_QUERIES = 10
+
+
+@pytest.mark.parametrize(("members", "pipelines"), [(3, 4), (12, 60)])
+def test_team_page_costs_the_same_queries_at_any_size(
+    member_client, member, django_assert_num_queries, members, pipelines
+):
+    others = TeamMemberFactory.create_batch(members, area="Growth")
+    owned = owned_by(others, pipelines)
+    with django_assert_num_queries(TEAM_PAGE_QUERIES):
+        response = member_client.get("/team/")
+    html = response.content.decode()
+    assert team_rows(html) == expected_team_rows(member, others, owned)
+    assert f"{members + 1} members." in html
+    busiest = max(others, key=lambda m: sum(p.primary_owner == m for p in owned))
+    primary_total = sum(p.primary_owner == busiest for p in owned)
+    if primary_total > 3:
+        assert f"{primary_total} in all:" in html
+
+
+def test_team_page_stays_small_when_members_own_many_pipelines(member_client, member):
+    others = TeamMemberFactory.create_batch(5)
+    owned_by(others, 10)
+    small = len(member_client.get("/team/").content)
+    owned_by(others, 150, offset=10)
+    large = member_client.get("/team/").content.decode()
+    assert "32 in all:" in large  # each member is primary owner of 32, secondary of 32
+    assert len(large) < small + 2000  # the counts grew, the page did not
+
+
+def test_team_page_searches_names_usernames_emails_areas_and_expertise(member_client, member):
+    ada = TeamMemberFactory(name="Ada Lovelace", area="Finance", expertise="Spark tuning", email="ada@example.com")
+    bob = TeamMemberFactory(name="Bob Stone", area="Growth & Investors", expertise="dbt")
+
+    def shown(q: str) -> set[str]:
+        return {m.name for m in member_client.get("/team/", {"q": q}).context["members"]}
+
+    assert shown("lovelace") == {"Ada Lovelace"}
+    assert shown(ada.user.username) == {"Ada Lovelace"}
+    assert shown("ada@example") == {"Ada Lovelace"}
+    assert shown("investors") == {"Bob Stone"}
+    assert shown("spark finance") == {"Ada Lovelace"}
+    assert shown("DBT") == {bob.name}
+    assert shown("") == {member.name, "Ada Lovelace", "Bob Stone"}
+    html = member_client.get("/team/", {"q": "nobody-like-this"}).content.decode()
+    assert "No member matches “nobody-like-this”." in html and "0 members matching" in html
+    assert '<label for="id_q">Search</label>' in html
+
+
+def test_team_page_pages_fifty_at_a_time_and_keeps_the_search(member_client, member):
+    for n in range(55):
+        TeamMemberFactory(name=f"Analyst {n:02d}", area="Sales")
+    first = member_client.get("/team/", {"q": "sales"}).content.decode()
+    assert "55 members matching “sales”" in first and "Page 1 of 2" in first
+    assert first.count('<th scope="row">Analyst ') == 50 and 'href="?q=sales&amp;page=2"' in first
+    second = member_client.get("/team/", {"q": "sales", "page": 2}).content.decode()
+    assert second.count('<th scope="row">Analyst ') == 5 and "Analyst 54" in second
+
+
+def test_runbook_list_filters_by_owner(member_client):
+    ada, bob = TeamMemberFactory(), TeamMemberFactory()
+    hers = [PipelineFactory(primary=ada), PipelineFactory(primary=bob, secondary=ada)]
+    PipelineFactory(primary=bob)
+    response = member_client.get("/runbooks/", {"owner": ada.user.username})
+    assert {p.slug for p in response.context["pipelines"]} == {p.slug for p in hers}
+    html = response.content.decode()
+    assert f"2 pipelines owned by {ada.user.username}." in html
+    assert f'name="owner" id="id_owner" value="{ada.user.username}"' in html
 
 
 def test_runbook_detail_renders_sections_links_and_contacts(member_client, imported_seed):

@@ -1,5 +1,5 @@
 """The lists that grow without bound read one page through an index, whatever the filter: the real SQL of each
-`/api/runs/` and `/api/notifications/` request, explained by PostgreSQL over enough rows that a scan would show."""
+`/api/runs/`, `/api/notifications/` and `/api/incidents/` request, explained by PostgreSQL over enough rows that a scan would show."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents.choices import IncidentStatus, Severity
+from incidents.models import Incident
 from oncall.choices import NotificationStatus
 from oncall.models import Notification
 from pipelines.choices import RunStatus
@@ -147,3 +149,61 @@ def test_a_members_notifications_are_found_through_their_indexes(api, many_notif
     (plan,) = plans(api, "/api/notifications/", {}, "oncall_notification")
     assert_read_through_an_index(plan, "oncall_notification")
     assert "oncall_notif_member_created" in plan and "oncall_notif_recipient_created" in plan, plan
+
+
+@pytest.fixture
+def many_incidents():
+    pipelines = PipelineFactory.create_batch(20)
+    incidents = []
+    for i in range(ROWS):
+        detected = START - timedelta(hours=i)
+        # Most incidents are long resolved; the few still open are what people look for.
+        status = [IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED][i % 2] if i % 100 == 0 else IncidentStatus.RESOLVED
+        acknowledged = None if status == IncidentStatus.OPEN else detected + timedelta(minutes=10)
+        incidents.append(
+            Incident(
+                pipeline=pipelines[i % 20],
+                title=f"Incident {i}",
+                severity=Severity.CRITICAL if i % 30 == 0 else Severity.MINOR,
+                status=status,
+                detected_at=detected,
+                acknowledged_at=acknowledged,
+                resolved_at=detected + timedelta(hours=1) if status == IncidentStatus.RESOLVED else None,
+            )
+        )
+    Incident.objects.bulk_create(incidents, batch_size=2000)
+    analyze("incidents_incident")
+    return pipelines
+
+
+@pytest.mark.parametrize(
+    ("query", "index", "few"),
+    [
+        ({}, "incidents_inc_detected_id", False),
+        ({"status": "open"}, "incidents_inc_", True),  # by status, or the unresolved ones
+        ({"status": "acknowledged"}, "incidents_inc_status_det", True),
+        ({"status": "resolved"}, None, False),  # nearly all of them: newest first, skipping the few open
+        ({"severity": "critical"}, "incidents_inc_severity_det", False),
+        ({"unresolved": "true"}, "incidents_inc_unresolved_det", True),
+        ({"unresolved": "false"}, None, False),
+        ({"month": "2026-06"}, "incidents_inc_detected_id", False),
+        ({"pipeline": "PIPELINE"}, "incidents_i_pipelin_", False),
+    ],
+)
+def test_incidents_list_reads_a_page_through_an_index(api, many_incidents, query, index, few):
+    if query.get("pipeline"):
+        query = {"pipeline": many_incidents[0].slug}
+    (plan,) = plans(api, "/api/incidents/", query, "incidents_incident")
+    assert_read_through_an_index(plan, "incidents_incident", index)
+    if few:
+        # The still-open incidents are a handful of the thousands: the planner may sort those few, read by index.
+        assert re.search(r"Index Scan( Backward)? using \S+ on incidents_incident .*rows=\d{1,2} ", plan), plan
+    else:
+        assert_no_full_sort(plan)
+
+
+def test_incidents_list_next_page_reads_through_the_index(api, many_incidents):
+    first = api.get("/api/incidents/", {"severity": "critical"}).json()
+    (plan,) = plans(api, first["next"], {}, "incidents_incident")
+    assert_read_through_an_index(plan, "incidents_incident", "incidents_inc_severity_det")
+    assert_no_full_sort(plan)
