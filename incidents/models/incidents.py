@@ -8,7 +8,7 @@ from oncall.models import TeamMember
 from pipelines.models import Pipeline
 
 from ..choices import Channel, IncidentStatus, Severity, SignalKind
-from ..querysets import IncidentQuerySet
+from ..querysets import IncidentQuerySet, resolved_flag
 
 
 class Incident(models.Model):
@@ -108,6 +108,8 @@ class Incident(models.Model):
                 condition=~Q(status=IncidentStatus.RESOLVED),
                 name="incidents_inc_unresolved_det",
             ),
+            # The `/incidents/` page and the home board list open incidents first (`open_first()`).
+            models.Index(resolved_flag(), F("detected_at").desc(), F("id").desc(), name="incidents_inc_open_first"),
         ]
 
     def __str__(self) -> str:

@@ -207,3 +207,16 @@ def test_incidents_list_next_page_reads_through_the_index(api, many_incidents):
     (plan,) = plans(api, first["next"], {}, "incidents_incident")
     assert_read_through_an_index(plan, "incidents_incident", "incidents_inc_severity_det")
     assert_no_full_sort(plan)
+
+
+@pytest.mark.parametrize("page", [1, 3])
+def test_the_incidents_page_lists_open_incidents_first_through_an_index(member_client, many_incidents, page):
+    """`/incidents/` keeps its open-first order (`open_first()`), served by the expression index, not a sort."""
+    response = member_client.get("/incidents/", {"page": page})
+    listed = list(response.context["page_obj"])
+    assert all(incident.status != IncidentStatus.RESOLVED for incident in listed) if page == 1 else listed
+    (plan,) = [
+        plan for plan in plans(member_client, "/incidents/", {"page": page}, "incidents_incident") if "Limit" in plan
+    ]
+    assert_read_through_an_index(plan, "incidents_incident", "incidents_inc_open_first")
+    assert_no_full_sort(plan)
