@@ -203,9 +203,11 @@ def test_incidents_list_reads_a_page_through_an_index(api, many_incidents, query
 
 
 def test_incidents_list_next_page_reads_through_the_index(api, many_incidents):
-    first = api.get("/api/incidents/", {"severity": "critical"}).json()
+    # Unfiltered, so thousands of rows follow the cursor: a sort would show. (Past the cursor, the 200 critical
+    # incidents are few enough that the planner may fairly sort them.)
+    first = api.get("/api/incidents/").json()
     (plan,) = plans(api, first["next"], {}, "incidents_incident")
-    assert_read_through_an_index(plan, "incidents_incident", "incidents_inc_severity_det")
+    assert_read_through_an_index(plan, "incidents_incident", "incidents_inc_detected_id")
     assert_no_full_sort(plan)
 
 
