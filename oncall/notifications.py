@@ -202,19 +202,19 @@ def notification_deliver(*, notification_id: int) -> bool:
 def outbox_record(model, rows: dict, batch_task) -> list:
     """Store the outbox rows (`key` → unsaved row) not recorded before and queue `batch_task(ids)` after the commit.
 
-    Three queries and one broker round trip whatever the count: the batch task hands each row to its
+    Two queries and one broker round trip whatever the count: the batch task hands each row to its
     own delivery task on the worker. A concurrent caller may have recorded one meanwhile: it keeps its
-    row, and sending is once per row. When the broker cannot take the batch, the rows stay pending for
-    the sweeper.
+    row (the insert leaves it as it is and returns its id), and sending is once per row. When the broker
+    cannot take the batch, the rows stay pending for the sweeper.
     """
     if not rows:
         return []
-    told = set(model.objects.filter(key__in=list(rows)).values_list("key", flat=True))
-    fresh = [row for key, row in rows.items() if key not in told]
-    if not fresh:
+    told = set(model.objects.filter(key__in=list(rows)).order_by().values_list("key", flat=True))
+    created = [row for key, row in rows.items() if key not in told]
+    if not created:
         return []
-    model.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(model.objects.filter(key__in=[row.key for row in fresh]))
+    # "On conflict, set the key to itself": unlike ignoring the conflict, the insert returns every id.
+    model.objects.bulk_create(created, update_conflicts=True, unique_fields=["key"], update_fields=["key"])
     ids = [row.pk for row in created]
     transaction.on_commit(lambda: task_enqueue(batch_task, args=(ids,)))
     return created
