@@ -49,7 +49,9 @@ def recovers(success_scheduled_for: datetime, failed_scheduled_fors: Collection[
 # --- opening, joining, resolving ------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own: every caller (a run delivery, the watch, an alert) lets a failure here end its
+# whole transaction, so the savepoint would only cost two queries per signal.
+@transaction.atomic(savepoint=False)
 def incident_signal_record(
     *,
     pipeline: Pipeline | None,
@@ -91,7 +93,7 @@ def incident_signal_record(
         IncidentNote.objects.create(incident=incident, at=now, text=f"Joined: {summary}")
     IncidentSignal.objects.create(incident=incident, kind=kind, key=key[:255], at=now, summary=summary[:300], run=run)
     Incident.objects.filter(pk=incident.pk).update(signal_count=F("signal_count") + 1)
-    incident.refresh_from_db(fields=["signal_count"])
+    incident.signal_count += 1  # the row is locked (or new), so the count read with it was current
     return incident, opened
 
 

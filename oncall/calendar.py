@@ -268,6 +268,11 @@ def team_rotation() -> Rotation | None:
     return Rotation.objects.prefetch_related("custom_holidays").order_by("pk").first()
 
 
+def team_rotation_id():
+    """`team_rotation`'s id as a subquery, to filter by it in the same query."""
+    return Rotation.objects.order_by("pk").values("pk")[:1]
+
+
 def team_business_hours(*instants: datetime, opens: time | None = None, closes: time | None = None) -> BusinessHours:
     """The team's business hours: Monday to Friday, `opens` to `closes` (09:00 to 17:00 unless given)
     in the team rotation's time zone, closed on its holidays.

@@ -51,9 +51,9 @@ def post_all(*, kind: str, messages: Iterable[ChatOut]) -> list[ChatMessage]:
             about=message.about[:255],
             about_url=message.about_url[:500],
         )
-    from .tasks import send_chat_message
+    from .tasks import send_chat_messages
 
-    return outbox_record(ChatMessage, rows, send_chat_message)
+    return outbox_record(ChatMessage, rows, send_chat_messages)
 
 
 def chat_messages_requeue(*, now: datetime) -> int:

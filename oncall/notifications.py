@@ -112,16 +112,9 @@ def notify_all(*, kind: str, emails: Iterable[Email]) -> list[Notification]:
                 about_url=absolute_url(email.about_url) if email.about_url.startswith("/") else email.about_url,
             ),
         )
-    from .tasks import send_notification
+    from .tasks import send_notifications
 
-    return outbox_record(Notification, rows, send_notification)
-
-
-def enqueue_each(task, ids: list[int]) -> None:
-    """Queue `task(pk)` for each outbox row; the rest stay pending for the sweeper once the broker is away."""
-    for pk in ids:
-        if not task_enqueue(task, args=(pk,)):
-            break  # the broker is away: the rest would fail the same way
+    return outbox_record(Notification, rows, send_notifications)
 
 
 def requeue_wait(requeues: int) -> timedelta:
@@ -206,20 +199,22 @@ def notification_deliver(*, notification_id: int) -> bool:
     raise DeliveryFailed(notification.last_error) from failure
 
 
-def outbox_record(model, rows: dict, task) -> list:
-    """Store the outbox rows (`key` → unsaved row) not recorded before and queue `task` for each after the commit.
+def outbox_record(model, rows: dict, batch_task) -> list:
+    """Store the outbox rows (`key` → unsaved row) not recorded before and queue `batch_task(ids)` after the commit.
 
-    Three queries whatever the count. A concurrent caller may have recorded one meanwhile: it keeps its
-    row, and sending is once per row.
+    Two queries and one broker round trip whatever the count: the batch task hands each row to its
+    own delivery task on the worker. A concurrent caller may have recorded one meanwhile: it keeps its
+    row (the insert leaves it as it is and returns its id), and sending is once per row. When the broker
+    cannot take the batch, the rows stay pending for the sweeper.
     """
     if not rows:
         return []
-    told = set(model.objects.filter(key__in=list(rows)).values_list("key", flat=True))
-    fresh = [row for key, row in rows.items() if key not in told]
-    if not fresh:
+    told = set(model.objects.filter(key__in=list(rows)).order_by().values_list("key", flat=True))
+    created = [row for key, row in rows.items() if key not in told]
+    if not created:
         return []
-    model.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(model.objects.filter(key__in=[row.key for row in fresh]))
+    # "On conflict, set the key to itself": unlike ignoring the conflict, the insert returns every id.
+    model.objects.bulk_create(created, update_conflicts=True, unique_fields=["key"], update_fields=["key"])
     ids = [row.pk for row in created]
-    transaction.on_commit(lambda: enqueue_each(task, ids))
+    transaction.on_commit(lambda: task_enqueue(batch_task, args=(ids,)))
     return created

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import scheduling
-from .calendar import rotation_holidays, team_rotation
+from .calendar import rotation_holidays, team_rotation_id
 from .choices import TradeStatus
 from .models import HolidayRecord, HolidayTrade, Rotation, RotationMembership, Shift, TeamMember
 from .models.members import new_feed_token
@@ -538,11 +538,8 @@ def rotation_set_order(*, rotation: Rotation, members: list[TeamMember], now: da
 
 
 def on_call_at(instant: datetime) -> TeamMember | None:
-    """Who held the team rotation's shift at `instant`."""
-    rotation = team_rotation()
-    if rotation is None:
-        return None
-    shift = rotation.shifts.covering(instant).select_related("member").first()
+    """Who held the team rotation's shift at `instant`: one query, as every incident opened asks."""
+    shift = Shift.objects.covering(instant).filter(rotation=team_rotation_id()).select_related("member").first()
     return shift.member if shift else None
 
 

@@ -22,6 +22,15 @@ def send_notification(notification_id: int) -> bool:
 
 
 @shared_task
+def send_notifications(notification_ids: list[int]) -> int:
+    """Hand each email recorded together to its own `send_notification`, so each is sent, marked and retried
+    on its own. The web process queues this once per batch: one broker round trip instead of one per email."""
+    for notification_id in notification_ids:
+        send_notification.delay(notification_id)
+    return len(notification_ids)
+
+
+@shared_task
 def requeue_pending_notifications() -> int:
     """Every minute: the outbox sweeper re-queues emails and chat messages the broker never took."""
     now = timezone.now()
@@ -43,6 +52,14 @@ def send_chat_message(self, message_id: int) -> bool:
     sent = chat.chat_message_deliver(message_id=message_id)
     logger.info("chat message %s %s", message_id, "posted" if sent else "already posted or gone")
     return sent
+
+
+@shared_task
+def send_chat_messages(message_ids: list[int]) -> int:
+    """Hand each chat message recorded together to its own `send_chat_message` (with its own retries)."""
+    for message_id in message_ids:
+        send_chat_message.delay(message_id)
+    return len(message_ids)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)

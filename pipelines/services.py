@@ -213,7 +213,21 @@ def downstream_of_many(pipelines: Iterable[Pipeline]) -> dict[int, list[Pipeline
 
     One recursive query walks the dependencies from every pipeline at once in the database.
     """
-    starts = sorted({pipeline.pk for pipeline in pipelines})
+    order = downstream_ids_of_many({pipeline.pk for pipeline in pipelines})
+    by_id = Pipeline.objects.with_owners().in_bulk({pk for pks in order.values() for pk in pks})
+    return {start: [by_id[pk] for pk in pks] for start, pks in order.items()}
+
+
+def pipeline_with_downstream(pipeline_id: int) -> tuple[Pipeline, list[Pipeline]]:
+    """The pipeline and `downstream_pipelines` of it, all with their owners (`with_owners`), in three queries."""
+    order = downstream_ids_of_many({pipeline_id})[pipeline_id]
+    by_id = Pipeline.objects.with_owners().in_bulk({pipeline_id, *order})
+    return by_id[pipeline_id], [by_id[pk] for pk in order]
+
+
+def downstream_ids_of_many(pipeline_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The ids of `downstream_pipelines` of each pipeline id, in their order: one recursive query."""
+    starts = sorted(set(pipeline_ids))
     order: dict[int, list[int]] = {pk: [] for pk in starts}
     if not starts:
         return {}
@@ -235,8 +249,7 @@ def downstream_of_many(pipelines: Iterable[Pipeline]) -> dict[int, list[Pipeline
         )
         for start, pk in cursor.fetchall():
             order[start].append(pk)
-    by_id = Pipeline.objects.with_owners().in_bulk({pk for pks in order.values() for pk in pks})
-    return {start: [by_id[pk] for pk in pks] for start, pks in order.items()}
+    return order
 
 
 def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from incidents.automatic import alert_severity, recovers, run_signal_record
 from incidents.choices import IncidentStatus, SignalKind
-from incidents.models import Incident
-from oncall.models import Notification
+from incidents.models import ChatChannel, Incident
+from oncall.models import ChatMessage, Notification
+from pipelines.models import Ownership
 from pipelines.services import run_upsert
 from tests.pipelines.factories import PipelineFactory, RunFactory
 
@@ -53,6 +54,27 @@ def test_a_failed_run_posted_by_a_service_opens_a_critical_incident_for_the_on_c
     assert [s.kind for s in incident.signals.all()] == [SignalKind.FAILED_RUN]
     page = Notification.objects.get(kind="incidents.opened", member=on_call)
     assert "run run-1 failed" in page.subject and "/incidents/ack/" in page.body
+
+
+@pytest.mark.parametrize("downstream, channels", [(0, 1), (6, 3)])
+def test_a_failed_run_posted_costs_the_same_queries_and_one_hand_over_per_outbox_however_many_are_told(
+    downstream, channels, service, pipeline, on_call_team, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    upstream = pipeline
+    for _ in range(downstream):  # a chain, each with two owners of its own
+        dependent = PipelineFactory()
+        dependent.depends_on.add(upstream)
+        upstream = dependent
+    for n in range(channels):
+        ChatChannel.objects.create(name=f"#alerts-{n}", kind="slack", url=f"http://127.0.0.1:9/{n}")
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(25):
+        post_run(service, pipeline, "run-1", "failed")
+    incident = Incident.objects.get()
+    owners = {ownership.member.email for ownership in Ownership.objects.select_related("member")}
+    assert len(owners) == 2 * (1 + downstream)  # the pipeline's and every one downstream's
+    assert set(Notification.objects.values_list("recipient", flat=True)) == owners | {incident.assignee.email}
+    assert set(ChatMessage.objects.values_list("destination", flat=True)) == {f"#alerts-{n}" for n in range(channels)}
+    assert len(callbacks) == 2  # the emails and the chat messages, each handed to the broker at once
 
 
 def test_a_pipeline_without_a_critical_downstream_team_pages_as_major():

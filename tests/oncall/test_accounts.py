@@ -246,3 +246,13 @@ def test_drf_tokens_keep_working_and_stop_when_the_member_leaves(member):
     assert client.get("/api/members/").status_code == 200
     TeamMember.objects.filter(pk=member.pk).update(active=False)
     assert client.get("/api/members/").status_code == 401
+
+
+def test_drf_tokens_unknown_or_of_a_deactivated_user_get_401(member):
+    call_command("drf_create_token", member.username, stdout=StringIO())
+    key = Token.objects.get(user=member.user).key
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {key[::-1]}").get("/api/members/").status_code == 401
+    member.user.is_active = False
+    member.user.save()
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/members/")
+    assert response.status_code == 401 and "inactive" in response.json()["detail"]

@@ -7,15 +7,17 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from celery.signals import task_prerun
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
 from oncall.chat import ChatOut, ChatPost, chat_messages_requeue, post_all
 from oncall.choices import NotificationStatus, TradeStatus
-from oncall.models import HolidayTrade, Notification
+from oncall.models import ChatMessage, HolidayTrade, Notification
 from oncall.notifications import MAX_REQUEUES, Recipient, notifications_requeue, notify, requeue_wait
-from oncall.tasks import requeue_pending_notifications
+from oncall.tasks import requeue_pending_notifications, send_chat_messages, send_notifications
+from tests.chat_receiver import chat_receiver
 from tests.oncall.test_trade_views import quiet_swap, trading_team
 
 
@@ -24,6 +26,19 @@ def record(event="outbox-test", email="jasmine@example.com") -> Notification:
         event=event, kind="test", recipients=[Recipient(email)], subject="Pipeline incident", body="Failed."
     )
     return notification
+
+
+@pytest.fixture
+def tasks_run():
+    """The (task name, arguments) of each task as it starts, in order."""
+    started = []
+
+    def note(sender=None, args=(), **kwargs):
+        started.append((sender.name.rsplit(".", 1)[-1], list(args)))
+
+    task_prerun.connect(note, weak=False)
+    yield started
+    task_prerun.disconnect(note)
 
 
 @pytest.fixture
@@ -141,3 +156,50 @@ def test_a_chat_message_recorded_while_the_broker_is_down_is_posted_by_the_sweep
         assert posted == [{"text": "Hi"}]
     finally:
         server.shutdown()
+
+
+@pytest.mark.django_db
+def test_emails_recorded_together_reach_the_broker_as_one_batch_and_each_is_sent_once(
+    django_capture_on_commit_callbacks, tasks_run
+):
+    addresses = [f"member{n}@example.com" for n in range(4)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        recorded = notify(
+            event="batch-test", kind="test", recipients=map(Recipient, addresses), subject="Failed", body="Failed."
+        )
+    ids = [notification.pk for notification in recorded]
+    assert len(callbacks) == 1  # one hand-over to the broker after the commit
+    assert tasks_run[0] == ("send_notifications", [ids])
+    assert sorted(tasks_run[1:]) == [("send_notification", [pk]) for pk in sorted(ids)]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(addresses)
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+    # The batch handed over again (a worker lost mid-task runs it twice) sends nothing twice.
+    assert send_notifications.delay(ids).get() == len(ids)
+    assert len(mail.outbox) == len(addresses)
+
+
+@pytest.mark.django_db
+def test_chat_messages_recorded_together_reach_the_broker_as_one_batch_and_each_is_posted_once(
+    django_capture_on_commit_callbacks, tasks_run
+):
+    with chat_receiver() as receiver:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            recorded = post_all(
+                kind="test",
+                messages=[
+                    ChatOut(
+                        "batch-chat-test", ChatPost(f"channel-{n}", f"#alerts-{n}", receiver.url(f"/{n}"), {"n": n})
+                    )
+                    for n in range(3)
+                ],
+            )
+        ids = [message.pk for message in recorded]
+        assert len(callbacks) == 1
+        assert tasks_run[0] == ("send_chat_messages", [ids])
+        assert sorted(tasks_run[1:]) == [("send_chat_message", [pk]) for pk in sorted(ids)]
+        assert sorted(receiver.received) == [(f"/{n}", {"n": n}) for n in range(3)]
+        assert set(ChatMessage.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+        send_chat_messages.delay(ids).get()
+        assert len(receiver.received) == 3
