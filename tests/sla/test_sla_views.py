@@ -64,6 +64,12 @@ def november(manager):
     return make_november()
 
 
+def row_names(html: str) -> list[str]:
+    """The pipelines of the dashboard's table, in order."""
+    table = re.search(r'<table class="sla-dashboard">.*?</table>', html, re.S)
+    return re.findall(r'<th scope="row">\s*<a [^>]*>([^<]*)</a>', table[0]) if table else []
+
+
 def row_html(html: str, name: str) -> str:
     """The dashboard's table row of one pipeline."""
     match = re.search(rf"<tr>\s*<th scope=\"row\">\s*<a [^>]*>{name}</a>.*?</tr>", html, re.S)
@@ -96,7 +102,12 @@ def test_sla_dashboard_shows_compliant_and_breaching_pipelines(member_client, no
     assert response.status_code == 200
     assert "Final figures" in html
     assert "<strong>1 of 2</strong> pipelines compliant" in html
+    # Only what needs attention is listed at first; the compliant pipelines are one link away.
+    assert row_names(html) == ["Billing"]
+    assert 'href="?show=all">Show compliant pipelines too: all 2 pipelines</a>' in html
 
+    html = member_client.get("/sla/2026-11/", {"show": "all"}).content.decode()
+    assert row_names(html) == ["Billing", "Orders"]
     orders = row_html(html, "Orders")
     assert "100.000&nbsp;%" in orders and "30 of 30 runs" in orders
     assert "Breach" not in orders and ">Compliant<" in orders
@@ -134,7 +145,7 @@ def test_sla_dashboard_trend_charts_have_gaps_and_summaries(member_client, novem
     deliver_month(orders, september, skip={12})  # one missed run: below target that month
     sla_month_compute(month=september, now=datetime(2026, 10, 1, 3, tzinfo=UTC))
 
-    html = member_client.get("/sla/2026-11/").content.decode()
+    html = member_client.get("/sla/2026-11/", {"show": "all"}).content.decode()
     label = re.search(r'<svg class="sla-spark"[^>]*aria-label="([^"]*)"', row_html(html, "Orders"))[1]
     assert label.startswith("Availability Dec 2025 to Nov 2026: 2 of 12 months computed")
     assert "latest 100.000 % (Nov 2026), lowest 96.666 % (Sep 2026)" in label
@@ -233,7 +244,7 @@ def test_sla_sign_off_freezes_figures_and_shows_changes(manager_client, manager,
 
     report = SlaReport.objects.get(pipeline=billing, month=NOVEMBER)
     assert report.successful_runs == 29 and report.changed_since_review
-    html = manager_client.get("/sla/2026-11/").content.decode()
+    html = manager_client.get("/sla/2026-11/", {"show": "all"}).content.decode()
     assert "Changed since review" in row_html(html, "Billing")
     assert "Changed since review" not in row_html(html, "Orders")
     assert "96.666&nbsp;%" in row_html(html, "Billing")  # the signed-off figure stays
