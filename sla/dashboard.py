@@ -14,12 +14,13 @@ from fractions import Fraction
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.functional import cached_property
 
 from oncall.months import add_months
 from pipelines.models import Ownership, SlaPolicy
 
 from .charts import TREND_MONTHS, ComplianceChart, Sparkline, availability_sparkline, compliance_chart, percent_text
-from .choices import DashboardShow
+from .choices import DashboardShow, Dimension
 from .models import SlaEscalation, SlaReport, SlaReview
 
 
@@ -127,20 +128,19 @@ class DashboardFilters:
             words.append(f"matching “{self.search}”")
         return " ".join(words) if len(words) > 1 else "all pipelines"
 
-    def apply(self, reports: QuerySet[SlaReport]) -> QuerySet[SlaReport]:
-        """The reports of the pipelines covered (not yet narrowed to `show`)."""
+    def condition(self) -> Q:
+        """Which reports the filters cover, as a condition on `SlaReport` (not yet narrowed to `show`)."""
+        condition = Q()
         if self.team:
-            reports = reports.filter(pipeline__critical_downstream_team_id=self.team)
+            condition &= Q(pipeline__critical_downstream_team_id=self.team)
         elif self.no_team:
-            reports = reports.filter(pipeline__critical_downstream_team__isnull=True)
+            condition &= Q(pipeline__critical_downstream_team__isnull=True)
         for member in (self.owner, self.mine):
             if member:
-                reports = reports.filter(
-                    Exists(Ownership.objects.filter(pipeline_id=OuterRef("pipeline_id"), member_id=member))
-                )
+                condition &= Q(Exists(Ownership.objects.filter(pipeline_id=OuterRef("pipeline_id"), member_id=member)))
         for word in self.search.split():
-            reports = reports.filter(Q(pipeline__name__icontains=word) | Q(pipeline__slug__icontains=word))
-        return reports
+            condition &= Q(pipeline__name__icontains=word) | Q(pipeline__slug__icontains=word)
+        return condition
 
 
 def shown(reports: QuerySet[SlaReport], show: str) -> QuerySet[SlaReport]:
@@ -171,22 +171,56 @@ class AttentionCounts:
     def attention(self) -> int:
         return self.breaching + self.nearly_spent
 
+    def listed(self, show: str) -> int:
+        """How many pipelines `shown(…, show)` lists."""
+        return {
+            DashboardShow.ATTENTION: self.attention,
+            DashboardShow.BREACHING: self.breaching,
+            DashboardShow.NEARLY_SPENT: self.nearly_spent,
+            DashboardShow.COMPLIANT: self.compliant,
+        }.get(show, self.pipelines)
 
-def attention_counts(reports: QuerySet[SlaReport]) -> AttentionCounts:
-    """The counts of `reports` in one aggregate query."""
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """The month's computation over every pipeline, whatever the filters."""
+
+    reports: int
+    final: bool
+    computed_at: datetime | None
+    changed_count: int
+
+
+def month_figures(month: date, covered: Q) -> tuple[MonthStatus, AttentionCounts]:
+    """The month's computation, and the counts of the reports `covered`, in one aggregate query."""
     # The results are named `count_…`: an aggregate may not take the name of a field.
-    figures = reports.order_by().aggregate(
-        count_pipelines=Count("pk"),
-        count_compliant=Count("pk", filter=Q(compliant=True)),
-        count_nearly_spent=Count("pk", filter=nearly_spent_condition()),
-        **{f"count_{name}": Count("pk", filter=Q(**{f"{name}_ok": False})) for name in DIMENSIONS},
+    figures = (
+        SlaReport.objects.filter(month=month)
+        .order_by()
+        .aggregate(
+            reports=Count("pk"),
+            provisional=Count("pk", filter=Q(final=False)),
+            computed_at=Max("computed_at"),
+            changed=Count("pk", filter=Q(changed_since_review=True)),
+            count_pipelines=Count("pk", filter=covered),
+            count_compliant=Count("pk", filter=covered & Q(compliant=True)),
+            count_nearly_spent=Count("pk", filter=covered & nearly_spent_condition()),
+            **{f"count_{name}": Count("pk", filter=covered & Q(**{f"{name}_ok": False})) for name in DIMENSIONS},
+        )
     )
-    return AttentionCounts(
+    status = MonthStatus(
+        reports=figures["reports"],
+        final=bool(figures["reports"]) and not figures["provisional"],
+        computed_at=figures["computed_at"],
+        changed_count=figures["changed"],
+    )
+    counts = AttentionCounts(
         pipelines=figures["count_pipelines"],
         compliant=figures["count_compliant"],
         nearly_spent=figures["count_nearly_spent"],
         breaches={name: figures[f"count_{name}"] for name in DIMENSIONS},
     )
+    return status, counts
 
 
 @dataclass(frozen=True)
@@ -240,11 +274,24 @@ def team_summaries(reports: QuerySet[SlaReport]) -> list[TeamSummary]:
 # --- the dashboard -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class EscalationNote:
+    """A dimension of a row escalated this month, and who could not be told (the drill-down has the rest)."""
+
+    dimension: str  # "availability", "data quality"…
+    missing: str
+
+
 @dataclass(frozen=True)
 class DashboardRow:
     report: SlaReport  # annotated with `attention`
     trend: Sparkline
-    escalations: tuple[SlaEscalation, ...]
+    escalations: tuple[EscalationNote, ...]
+
+    @property
+    def escalated(self) -> str:
+        """The dimensions escalated this month: "availability, timeliness"."""
+        return ", ".join(note.dimension for note in self.escalations)
 
     @property
     def attention_label(self) -> str:
@@ -258,39 +305,10 @@ class DashboardRow:
     def unreached(self) -> list[str]:
         """Who should have been told of a breach but could not be, once per reason."""
         dimensions: dict[str, list[str]] = defaultdict(list)
-        for escalation in self.escalations:
-            if escalation.missing:
-                dimensions[escalation.missing].append(escalation.get_dimension_display().lower())
+        for note in self.escalations:
+            if note.missing:
+                dimensions[note.missing].append(note.dimension)
         return [f"{missing} ({', '.join(names)})" for missing, names in dimensions.items()]
-
-
-@dataclass(frozen=True)
-class MonthStatus:
-    """The month's computation over every pipeline, whatever the filters."""
-
-    reports: int
-    final: bool
-    computed_at: datetime | None
-    changed_count: int
-
-
-def month_status(month: date) -> MonthStatus:
-    figures = (
-        SlaReport.objects.filter(month=month)
-        .order_by()
-        .aggregate(
-            reports=Count("pk"),
-            provisional=Count("pk", filter=Q(final=False)),
-            computed_at=Max("computed_at"),
-            changed=Count("pk", filter=Q(changed_since_review=True)),
-        )
-    )
-    return MonthStatus(
-        reports=figures["reports"],
-        final=bool(figures["reports"]) and not figures["provisional"],
-        computed_at=figures["computed_at"],
-        changed_count=figures["changed"],
-    )
 
 
 def trend_months(month: date) -> list[date]:
@@ -319,7 +337,6 @@ class SlaDashboard:
     teams: list[TeamSummary]
     page: Page  # of DashboardRow
     review: SlaReview | None
-    escalations: list[SlaEscalation]  # of the pipelines on this page
     compliance: ComplianceChart
     nearly_spent_text: str = field(default=NEARLY_SPENT_TEXT)
 
@@ -369,8 +386,24 @@ class SlaDashboard:
         return percent_text(self.policy.availability_target)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count, which the dashboard's aggregate already has: no COUNT query of its own."""
+
+    def __init__(self, object_list, per_page: int, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+# The runbook's text, which the rows never show.
+PIPELINE_TEXT = ("pipeline__description", "pipeline__common_issues", "pipeline__standard_procedures")
+
+
 def sla_dashboard(month: date, filters: DashboardFilters | None = None, page: int | str | None = 1) -> SlaDashboard:
-    """The month's counts, team summary and one page of rows, with their trends and escalations.
+    """The month's counts, team summary and one page of rows, with their trends and escalated dimensions.
 
     A fixed number of queries whatever the number of pipelines: the counts and the summary are aggregates,
     the rows are sorted and paged in the database, and only the page's history and escalations are read.
@@ -378,12 +411,16 @@ def sla_dashboard(month: date, filters: DashboardFilters | None = None, page: in
     filters = filters or DashboardFilters()
     policy = SlaPolicy.current()
     months = trend_months(month)
-    covered = filters.apply(SlaReport.objects.filter(month=month))
+    covered = filters.condition()
+    status, counts = month_figures(month, covered)
+    reports = SlaReport.objects.filter(month=month).filter(covered)
     # The lists behind the figures can be long; the rows need only the figures.
-    listed = shown(with_attention(covered).select_related("pipeline").defer("details", "latest"), filters.show)
-    paged = Paginator(listed, PAGE_SIZE).get_page(page)
-    reports = list(paged.object_list)
-    pipeline_ids = [report.pipeline_id for report in reports]
+    listed = shown(
+        with_attention(reports).select_related("pipeline").defer("details", "latest", *PIPELINE_TEXT), filters.show
+    )
+    paged = CountedPaginator(listed, PAGE_SIZE, count=counts.listed(filters.show)).get_page(page)
+    page_reports = list(paged.object_list)
+    pipeline_ids = [report.pipeline_id for report in page_reports]
     history: dict[int, dict[date, tuple[Decimal, bool]]] = defaultdict(dict)
     for pipeline_id, when, pct, ok in (
         SlaReport.objects.filter(pipeline_id__in=pipeline_ids, month__gte=months[0], month__lte=month)
@@ -391,37 +428,79 @@ def sla_dashboard(month: date, filters: DashboardFilters | None = None, page: in
         .values_list("pipeline_id", "month", "availability_pct", "availability_ok")
     ):
         history[pipeline_id][when] = (pct, ok)
-    escalations = list(
+    labels = dict(Dimension.choices)
+    escalated: dict[int, list[EscalationNote]] = defaultdict(list)
+    for pipeline_id, dimension, missing in (
         SlaEscalation.objects.filter(month=month, pipeline_id__in=pipeline_ids)
-        .select_related("pipeline")
-        .order_by("pipeline__name", "dimension")
-    )
-    by_pipeline: dict[int, list[SlaEscalation]] = defaultdict(list)
-    for escalation in escalations:
-        by_pipeline[escalation.pipeline_id].append(escalation)
+        .order_by("dimension")
+        .values_list("pipeline_id", "dimension", "missing")
+    ):
+        escalated[pipeline_id].append(EscalationNote(labels[dimension].lower(), missing))
     paged.object_list = [
         DashboardRow(
             report=report,
             trend=availability_sparkline(months, history[report.pipeline_id], policy.availability_target),
-            escalations=tuple(by_pipeline[report.pipeline_id]),
+            escalations=tuple(escalated[report.pipeline_id]),
         )
-        for report in reports
+        for report in page_reports
     ]
     return SlaDashboard(
         month=month,
         policy=policy,
-        status=month_status(month),
+        status=status,
         filters=filters,
-        counts=attention_counts(covered),
-        teams=team_summaries(covered),
+        counts=counts,
+        teams=team_summaries(reports),
         page=paged,
         review=SlaReview.objects.select_related("reviewer").filter(month=month).first(),
-        escalations=escalations,
         compliance=monthly_compliance(months),
     )
 
 
 # --- the printed sheet ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrintRow:
+    """One pipeline on the printed sheet, its cells already in words so that a thousand rows render quickly."""
+
+    name: str
+    team: str
+    attention: int
+    changed: bool
+    availability: str  # "96.666 % (29 of 30)"
+    availability_ok: bool
+    budget: str  # "-1 of 0"
+    timeliness: str  # "1 of 21, 1 not communicated"
+    timeliness_ok: bool
+    quality: str  # "2, 1 unreported"
+    quality_ok: bool
+    response: str  # late acknowledgements / late fixes: "0 / 1"
+    response_ok: bool
+
+    @property
+    def status(self) -> str:
+        return ATTENTION_LABELS[self.attention]
+
+
+def print_row(figures: dict) -> PrintRow:
+    f = figures
+    return PrintRow(
+        name=f["pipeline__name"],
+        team=f["team"] or "—",
+        attention=f["attention"],
+        changed=f["changed_since_review"],
+        availability=f"{f['availability_pct']} % ({f['successful_runs']} of {f['scheduled_runs']})",
+        availability_ok=f["availability_ok"],
+        budget=f"{f['error_budget_left']} of {f['error_budget']}",
+        timeliness=f"{f['late_days']} of {f['business_days']}"
+        + (f", {f['uncommunicated_delays']} not communicated" if f["uncommunicated_delays"] else ""),
+        timeliness_ok=f["timeliness_ok"],
+        quality=f"{f['quality_breaches']}" + (f", {f['unreported_runs']} unreported" if f["unreported_runs"] else ""),
+        quality_ok=f["quality_ok"],
+        response=f"{f['ack_breaches']} / {f['resolution_breaches']}",
+        response_ok=f["response_ok"],
+    )
 
 
 @dataclass(frozen=True)
@@ -432,7 +511,7 @@ class PrintSheet:
     policy: SlaPolicy
     status: MonthStatus
     counts: AttentionCounts
-    rows: list[dict]  # figures of each report, with `pipeline__name`, `team` and `attention`
+    rows: list[PrintRow]
     review: SlaReview | None
     escalations: list[SlaEscalation]
     compliance: ComplianceChart
@@ -464,7 +543,6 @@ PRINTED_FIGURES = (
     "response_ok",
     "ack_breaches",
     "resolution_breaches",
-    "compliant",
     "changed_since_review",
 )
 
@@ -474,23 +552,24 @@ def sla_print_sheet(month: date) -> PrintSheet:
 
     The rows are plain values (no model instances, no per-row chart) so a thousand stay quick to print.
     """
-    reports = SlaReport.objects.filter(month=month)
-    rows = list(
-        with_attention(reports)
+    status, counts = month_figures(month, Q())
+    rows = (
+        with_attention(SlaReport.objects.filter(month=month))
         .order_by("attention", "pipeline__name")
         .values("pipeline__name", "attention", *PRINTED_FIGURES, team=F("pipeline__critical_downstream_team__name"))
     )
-    for row in rows:
-        row["attention_label"] = ATTENTION_LABELS[row["attention"]]
     return PrintSheet(
         month=month,
         policy=SlaPolicy.current(),
-        status=month_status(month),
-        counts=attention_counts(reports),
-        rows=rows,
+        status=status,
+        counts=counts,
+        rows=[print_row(figures) for figures in rows],
         review=SlaReview.objects.select_related("reviewer").filter(month=month).first(),
         escalations=list(
-            SlaEscalation.objects.filter(month=month).select_related("pipeline").order_by("pipeline__name", "dimension")
+            SlaEscalation.objects.filter(month=month)
+            .select_related("pipeline")
+            .defer(*PIPELINE_TEXT)
+            .order_by("pipeline__name", "dimension")
         ),
         compliance=monthly_compliance(trend_months(month)),
     )

@@ -33,7 +33,7 @@ class SlaDashboardFilterForm(forms.Form):
         self.owner_names = dict(
             TeamMember.objects.filter(ownerships__isnull=False).distinct().order_by("name").values_list("pk", "name")
         )
-        self.fields["owner"].choices = [("", "Anyone"), *self.owner_names.items()]
+        self.fields["owner"].choices = [("", "Anyone"), *((str(pk), name) for pk, name in self.owner_names.items())]
         if member is None:
             # Only a team member owns pipelines.
             del self.fields["mine"]

@@ -31,7 +31,7 @@ from oncall.queueing import task_enqueue
 
 from .dashboard import review_action_items, sla_dashboard, sla_print_sheet
 from .forms import SlaDashboardFilterForm
-from .models import SlaReport, SlaReview
+from .models import SlaEscalation, SlaReport, SlaReview
 from .services import SLA_FIGURES, sla_month_sign_off
 from .tasks import compute_sla_month
 
@@ -286,6 +286,7 @@ class SlaPipelineView(MonthInUrl, TemplateView):
             pipeline=report.pipeline,
             review=review,
             action_items=review_action_items(review),
+            escalations=list(SlaEscalation.objects.filter(month=month, pipeline=report.pipeline)),
             figures=figure_rows(report),
             lists=report_lists(report.details, titles),
             latest_lists=report_lists(latest_details, titles) if latest_details else None,

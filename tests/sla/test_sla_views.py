@@ -25,11 +25,11 @@ from tests.sla.factories import SlaReportFactory
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = date(2026, 11, 1)
-# Session and user, the two menus, policy, page count and rows, the rows' history and escalations, the month's
-# status, counts, team summary, review, compliance chart, and the policy's change log (3).
-DASHBOARD_QUERIES = 17
-# Session and user, policy, every row, status, counts, review, escalations, compliance chart; no change log.
-PRINT_QUERIES = 9
+# Session and user, the two menus, the policy, the month's figures (one aggregate), the page's rows, their
+# history and escalations, the team summary, the review, the compliance chart, the policy's change log (3).
+DASHBOARD_QUERIES = 15
+# Session and user, the month's figures, every row, the policy, the review, the escalations, the chart.
+PRINT_QUERIES = 8
 AFTER_NOVEMBER = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the month is over: final figures
 
 
@@ -676,3 +676,19 @@ def test_sla_print_sheet_query_count_is_fixed(member_client, django_assert_num_q
     with django_assert_num_queries(PRINT_QUERIES):
         html = member_client.get(OCTOBER_URL, {"layout": "print"}).content.decode()
     assert html.count('<th scope="row">') == 31
+
+
+def test_sla_escalations_on_the_row_the_drill_down_and_the_print_sheet(member_client, manager, november):
+    html = member_client.get("/sla/2026-11/").content.decode()
+    assert "Escalated: availability, timeliness" in row_html(html, "Billing")
+
+    html = member_client.get("/sla/2026-11/billing/").content.decode()
+    escalations = re.search(r'<table class="sla-escalations">.*?</table>', html, re.S)[0]
+    assert escalations.count("<tr>") == 3  # the header, availability, timeliness
+    assert "<td>Availability</td>" in escalations and "<td>Timeliness</td>" in escalations
+    assert manager.user.email in escalations and "no lead on file for the Finance team" in escalations
+    assert 'class="sla-escalations"' not in member_client.get("/sla/2026-11/orders/").content.decode()
+
+    html = member_client.get("/sla/2026-11/", {"layout": "print"}).content.decode()
+    escalations = re.search(r'<table class="sla-escalations">.*?</table>', html, re.S)[0]
+    assert "<td>Billing</td>" in escalations and escalations.count("<td>Billing</td>") == 2
