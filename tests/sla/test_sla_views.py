@@ -402,6 +402,43 @@ def test_sla_month_prints_without_navigation_and_with_charts(live_server, printe
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_sla_print_sheet_prints_every_pipeline_on_the_page_width(live_server, printed_month, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/sla/2026-11/")
+    # Orders is compliant: not listed on the screen, but on the sheet the page links to.
+    assert page.locator("table.sla-dashboard th[scope=row]").count() == 11
+    page.get_by_role("link", name="Print all pipelines").click()
+    page.wait_for_url("**/sla/2026-11/?layout=print")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".sla-month-nav").is_visible()
+    assert page.locator(".sla-targets").is_visible()
+    assert page.locator("svg.sla-compliance").is_visible()
+    assert page.locator("table.sla-sheet tbody tr").count() == 12
+    assert page.locator("table.sla-sheet th[scope=row]", has_text="Orders").is_visible()
+    table_width = page.locator("table.sla-sheet").evaluate("table => table.getBoundingClientRect().width")
+    assert table_width <= 720
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_sla_dashboard_filters_by_keyboard(live_server, printed_month, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/sla/2026-11/")
+    search = page.get_by_label("Pipeline", exact=True)
+    search.focus()
+    page.keyboard.type("orders")
+    page.get_by_label("List").select_option("all")
+    page.get_by_label("My pipelines").check()
+    page.get_by_label("My pipelines").uncheck()
+    search.press("Enter")
+    page.wait_for_url("**/sla/2026-11/?*")
+    assert page.locator("table.sla-dashboard th[scope=row] a").all_inner_texts() == ["Orders"]
+    assert "q=orders" in page.url and "show=all" in page.url
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_sla_job_page_follows_the_job_until_it_is_done(live_server, browser_page, stored_eager_results):
     task_id = "6f1c1a52-0000-4000-8000-000000000003"
     page = browser_page
