@@ -6,7 +6,7 @@ summary are aggregates, and only the page of rows shown (50) is read with its hi
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -52,6 +52,7 @@ def review_action_items(review: SlaReview | None) -> list[str]:
 NEARLY_SPENT_SHARE = Fraction(1, 4)
 """A compliant pipeline's error budget is nearly spent when at most this share of it is left."""
 
+# `NEARLY_SPENT_SHARE` in words, as the page says it.
 NEARLY_SPENT_TEXT = "compliant, with a quarter or less of the error budget left"
 
 PAGE_SIZE = 50
@@ -114,19 +115,19 @@ class DashboardFilters:
 
     @property
     def description(self) -> str:
-        """The pipelines covered, in words: "pipelines of the Finance team owned by Ana Lima"."""
-        words = ["pipelines"]
+        """The pipelines covered, in words: "pipelines whose downstream team is Finance, owned by Ana"."""
+        clauses = []
         if self.team:
-            words.append(f"of the {self.team_name} team")
+            clauses.append(f"whose downstream team is {self.team_name}")
         elif self.no_team:
-            words.append("with no downstream team")
+            clauses.append("with no downstream team")
         if self.owner:
-            words.append(f"owned by {self.owner_name}")
+            clauses.append(f"owned by {self.owner_name}")
         if self.mine:
-            words.append("that you own")
+            clauses.append("that you own")
         if self.search:
-            words.append(f"matching “{self.search}”")
-        return " ".join(words) if len(words) > 1 else "all pipelines"
+            clauses.append(f"matching “{self.search}”")
+        return f"pipelines {', '.join(clauses)}" if clauses else "all pipelines"
 
     def condition(self) -> Q:
         """Which reports the filters cover, as a condition on `SlaReport` (not yet narrowed to `show`)."""
@@ -338,7 +339,7 @@ class SlaDashboard:
     page: Page  # of DashboardRow
     review: SlaReview | None
     compliance: ComplianceChart
-    nearly_spent_text: str = field(default=NEARLY_SPENT_TEXT)
+    nearly_spent_text = NEARLY_SPENT_TEXT
 
     @property
     def rows(self) -> list[DashboardRow]:
@@ -359,15 +360,6 @@ class SlaDashboard:
     @property
     def changed_count(self) -> int:
         return self.status.changed_count
-
-    @property
-    def compliant_count(self) -> int:
-        return self.counts.compliant
-
-    @property
-    def breaches(self) -> dict[str, int]:
-        """Pipelines breaching each dimension, of those the filters cover."""
-        return self.counts.breaches
 
     @property
     def show_label(self) -> str:
@@ -515,7 +507,7 @@ class PrintSheet:
     review: SlaReview | None
     escalations: list[SlaEscalation]
     compliance: ComplianceChart
-    nearly_spent_text: str = field(default=NEARLY_SPENT_TEXT)
+    nearly_spent_text = NEARLY_SPENT_TEXT
 
     @property
     def action_items(self) -> list[str]:

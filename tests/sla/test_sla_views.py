@@ -585,7 +585,9 @@ def test_sla_dashboard_filters_by_team_owner_and_name(member_client, october):
     finance_pk = october["alpha"].pipeline.critical_downstream_team_id
     html = member_client.get(OCTOBER_URL, {"team": finance_pk, "show": "all"}).content.decode()
     assert row_names(html) == ["Bravo", "Alpha"]
-    assert summary_text(html).startswith("<strong>1 of 2</strong> pipelines compliant (pipelines of the Finance team).")
+    assert summary_text(html).startswith(
+        "<strong>1 of 2</strong> pipelines compliant (pipelines whose downstream team is Finance)."
+    )
     assert ">Growth</th>" not in html  # the team summary follows the filter
 
     charlie_owner = october["charlie"].pipeline.ownerships.get(role="secondary").member
@@ -597,9 +599,14 @@ def test_sla_dashboard_filters_by_team_owner_and_name(member_client, october):
     assert row_names(html) == ["Bravo"]
     assert "(pipelines matching “rav”)" in summary_text(html)
 
-    # The filters combine; by the slug too.
+    # By the slug too.
+    october_report("Hotel", slug="hotel-feed", late_days=1)
+    assert row_names(member_client.get(OCTOBER_URL, {"q": "FEED"}).content.decode()) == ["Hotel"]
+
+    # The filters combine.
     html = member_client.get(OCTOBER_URL, {"q": "alpha", "team": finance_pk}).content.decode()
     assert row_names(html) == ["Alpha"]
+    assert "(pipelines whose downstream team is Finance, matching “alpha”)" in summary_text(html)
 
     # A value not on offer is reported, and the page still answers with the other filters.
     response = member_client.get(OCTOBER_URL, {"team": "999999", "q": "bravo"})
