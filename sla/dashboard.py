@@ -7,7 +7,7 @@ summary are aggregates, and only the page of rows shown (50) is read with its hi
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -449,6 +449,42 @@ def sla_dashboard(month: date, filters: DashboardFilters | None = None, page: in
     )
 
 
+# --- escalations in full ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationLine:
+    """An escalation as the print sheet and the drill-down list it, already in words."""
+
+    pipeline: str
+    dimension: str
+    at: datetime
+    at_text: str  # "3 Nov 2026, 06:12"
+    recipients: str  # "a@example.com, b@example.com", or "nobody"
+    missing: str
+
+
+def escalation_lines(month: date, *, pipeline_id: int | None = None) -> list[EscalationLine]:
+    """The month's escalations (of one pipeline, or all) by pipeline and dimension, in one query."""
+    escalations = SlaEscalation.objects.filter(month=month)
+    if pipeline_id is not None:
+        escalations = escalations.filter(pipeline_id=pipeline_id)
+    labels = dict(Dimension.choices)
+    return [
+        EscalationLine(
+            pipeline=name,
+            dimension=labels[dimension],
+            at=at,
+            at_text=f"{at.astimezone(UTC).day} {at.astimezone(UTC):%b %Y, %H:%M}",
+            recipients=", ".join(recipients) or "nobody",
+            missing=missing,
+        )
+        for name, dimension, at, recipients, missing in escalations.order_by("pipeline__name", "dimension").values_list(
+            "pipeline__name", "dimension", "created_at", "recipients", "missing"
+        )
+    ]
+
+
 # --- the printed sheet ---------------------------------------------------------------------------
 
 
@@ -505,7 +541,7 @@ class PrintSheet:
     counts: AttentionCounts
     rows: list[PrintRow]
     review: SlaReview | None
-    escalations: list[SlaEscalation]
+    escalations: list[EscalationLine]
     compliance: ComplianceChart
     nearly_spent_text = NEARLY_SPENT_TEXT
 
@@ -557,11 +593,6 @@ def sla_print_sheet(month: date) -> PrintSheet:
         counts=counts,
         rows=[print_row(figures) for figures in rows],
         review=SlaReview.objects.select_related("reviewer").filter(month=month).first(),
-        escalations=list(
-            SlaEscalation.objects.filter(month=month)
-            .select_related("pipeline")
-            .defer(*PIPELINE_TEXT)
-            .order_by("pipeline__name", "dimension")
-        ),
+        escalations=escalation_lines(month),
         compliance=monthly_compliance(trend_months(month)),
     )

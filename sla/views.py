@@ -29,9 +29,9 @@ from oncall.months import add_months, first_of_month, parse_month
 from oncall.permissions import acting_member, is_manager
 from oncall.queueing import task_enqueue
 
-from .dashboard import review_action_items, sla_dashboard, sla_print_sheet
+from .dashboard import escalation_lines, review_action_items, sla_dashboard, sla_print_sheet
 from .forms import SlaDashboardFilterForm
-from .models import SlaEscalation, SlaReport, SlaReview
+from .models import SlaReport, SlaReview
 from .services import SLA_FIGURES, sla_month_sign_off
 from .tasks import compute_sla_month
 
@@ -286,7 +286,7 @@ class SlaPipelineView(MonthInUrl, TemplateView):
             pipeline=report.pipeline,
             review=review,
             action_items=review_action_items(review),
-            escalations=list(SlaEscalation.objects.filter(month=month, pipeline=report.pipeline)),
+            escalations=escalation_lines(month, pipeline_id=report.pipeline_id),
             figures=figure_rows(report),
             lists=report_lists(report.details, titles),
             latest_lists=report_lists(latest_details, titles) if latest_details else None,

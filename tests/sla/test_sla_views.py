@@ -731,6 +731,8 @@ def test_sla_escalations_on_the_row_the_drill_down_and_the_print_sheet(member_cl
     assert escalations.count("<tr>") == 3  # the header, availability, timeliness
     assert "<td>Availability</td>" in escalations and "<td>Timeliness</td>" in escalations
     assert manager.user.email in escalations and "no lead on file for the Finance team" in escalations
+    # Escalated when the computation ran: the suite's clock.
+    assert escalations.count('<time datetime="2026-11-25T12:00:00+00:00">25 Nov 2026, 12:00 UTC</time>') == 2
     assert 'class="sla-escalations"' not in member_client.get("/sla/2026-11/orders/").content.decode()
 
     html = member_client.get("/sla/2026-11/", {"layout": "print"}).content.decode()
