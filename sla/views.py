@@ -2,7 +2,7 @@
 
 Figures are computed by `services.sla_month_compute` (nightly, or on demand through a Celery job);
 these pages only read the stored `SlaReport` rows, so the dashboard costs the same few queries
-whatever the number of pipelines.
+whatever the number of pipelines (`dashboard.sla_dashboard`).
 """
 
 import csv
@@ -29,10 +29,8 @@ from oncall.months import add_months, first_of_month, parse_month
 from oncall.permissions import acting_member, is_manager
 from oncall.queueing import task_enqueue
 
-from .dashboard import (
-    review_action_items,
-    sla_dashboard,
-)
+from .dashboard import escalation_lines, review_action_items, sla_dashboard, sla_print_sheet
+from .forms import SlaDashboardFilterForm
 from .models import SlaReport, SlaReview
 from .services import SLA_FIGURES, sla_month_sign_off
 from .tasks import compute_sla_month
@@ -106,16 +104,32 @@ def current_month(request: HttpRequest) -> HttpResponseRedirect:
 
 
 class SlaMonthView(MonthInUrl, TemplateView):
-    """`/sla/<YYYY-MM>/`: every pipeline × the four dimensions, trends, escalations and the sign-off."""
+    """`/sla/<YYYY-MM>/`: the pipelines that need attention, a summary per downstream team, trends,
+    escalations and the sign-off; `?layout=print` is the meeting's sheet with every pipeline."""
 
     template_name = "sla/month.html"
+
+    def get_template_names(self):
+        return ["sla/month_print.html"] if self.printing else [self.template_name]
+
+    @property
+    def printing(self) -> bool:
+        return self.request.GET.get("layout") == "print"
 
     def get_context_data(self, **kwargs):
         month: date = self.kwargs["month"]
         current = this_month()
-        dashboard = sla_dashboard(month)
+        if self.printing:
+            sheet = sla_print_sheet(month)
+            return super().get_context_data(sheet=sheet, **kwargs)
+        filter_form = SlaDashboardFilterForm(self.request.GET, member=acting_member(self.request.user))
+        dashboard = sla_dashboard(month, filter_form.filters(), self.request.GET.get("page"))
         return super().get_context_data(
             dashboard=dashboard,
+            filter_form=filter_form,
+            page_obj=dashboard.page,
+            paginator=dashboard.page.paginator,
+            is_paginated=dashboard.page.has_other_pages(),
             # The policy's changes, and the sign-off of this month.
             changes=history_of({"sla_policy": None, "sla_review": [dashboard.review.pk] if dashboard.review else []}),
             previous_month=add_months(month, -1),
@@ -272,6 +286,7 @@ class SlaPipelineView(MonthInUrl, TemplateView):
             pipeline=report.pipeline,
             review=review,
             action_items=review_action_items(review),
+            escalations=escalation_lines(month, pipeline_id=report.pipeline_id),
             figures=figure_rows(report),
             lists=report_lists(report.details, titles),
             latest_lists=report_lists(latest_details, titles) if latest_details else None,
