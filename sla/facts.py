@@ -59,8 +59,8 @@ def _availability_facts(
     did not, and the runs at no occurrence.
 
     Most due occurrences succeed, so the database names the exceptions: failed or running attempts with
-    no successful retry, and (only for pipelines that ran at fewer due times than are due) the times
-    with no run at all. Every other due occurrence succeeded.
+    no successful retry, and the times with no run at all (`_missing_occurrences`). Every other due
+    occurrence succeeded.
     """
     runs = Run.objects.in_window(start, end).filter(pipeline_id__in=pks)
     unmatched = runs.exclude(scheduled_for__in=occurrences).order_by()
@@ -83,14 +83,7 @@ def _availability_facts(
     ):
         facts[pipeline_id].attempts.setdefault(scheduled_for, []).append((run_id, status))
         unsucceeded[pipeline_id].add(scheduled_for)
-    times_run = dict(
-        at_due.order_by()
-        .values("pipeline_id")
-        .annotate(n=Count("scheduled_for", distinct=True))
-        .values_list("pipeline_id", "n")
-    )
-    with_gaps = [pk for pk in pks if times_run.get(pk, 0) < len(due)]
-    missing = _missing_occurrences(at_due, with_gaps, due) if with_gaps else {}
+    missing = _missing_occurrences(at_due, pks, due)
     due_times = frozenset(due)
     for pk in pks:
         facts[pk].succeeded = due_times - unsucceeded[pk] - missing.get(pk, frozenset())
@@ -101,13 +94,12 @@ def _missing_occurrences(runs, pks: list[int], due: list[datetime]) -> dict[int,
 
     A month of hourly runs is hundreds of thousands of times; reading them back to find the few hours
     missing costs more than the rest of the month's work. So the database counts each pipeline's times
-    per UTC day first, and only the days short of their due times are read: a day with no run misses
-    every due time, a day with some is read in one query for all of them.
+    per UTC day, and only the days short of their due times are read: a day with no run misses every
+    due time, and the days with some are read in one query for all pipelines.
     """
     due_by_day: defaultdict[date, list[datetime]] = defaultdict(list)
     for moment in due:
         due_by_day[moment.astimezone(UTC).date()].append(moment)
-    runs = runs.filter(pipeline_id__in=pks)
     ran_per_day: defaultdict[int, dict[date, int]] = defaultdict(dict)
     for pipeline_id, day, times in (
         runs.annotate(day=TruncDate("scheduled_for", tzinfo=UTC))
@@ -131,16 +123,16 @@ def _missing_occurrences(runs, pks: list[int], due: list[datetime]) -> dict[int,
         within = reduce(
             or_,
             (
-                Q(pipeline_id__in=pks, scheduled_for__gte=day_start, scheduled_for__lt=day_start + timedelta(days=1))
-                for day, pks in short.items()
-                for day_start in [datetime.combine(day, time(), UTC)]
+                Q(pipeline_id__in=pipelines, scheduled_for__gte=begins, scheduled_for__lt=begins + timedelta(days=1))
+                for day, pipelines in short.items()
+                for begins in [datetime.combine(day, time(), UTC)]
             ),
         )
         ran: defaultdict[int, set[datetime]] = defaultdict(set)
         for pipeline_id, scheduled_for in runs.filter(within).order_by().values_list("pipeline_id", "scheduled_for"):
             ran[pipeline_id].add(scheduled_for)
-        for day, pks in short.items():
-            for pk in pks:
+        for day, pipelines in short.items():
+            for pk in pipelines:
                 missing[pk].update(moment for moment in due_by_day[day] if moment not in ran[pk])
     return {pk: frozenset(moments) for pk, moments in missing.items()}
 

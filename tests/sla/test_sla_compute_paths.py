@@ -7,12 +7,15 @@ the deadline and quality figures at the limit check that the figures and the lis
 are exactly those of the rules over the full list of runs (`tests/sla/oracle.py`).
 """
 
+import json
 import random
 from collections import Counter
+from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.functions import Coalesce
 
 from oncall.calendar import team_business_hours
@@ -160,6 +163,24 @@ def test_stored_month_equals_the_rules_over_every_run(seed):
             name: getattr(expected, name) for name in SLA_FIGURES
         }
         assert report.details == as_json(expected.details)
+
+
+class DataclassJSONEncoder(DjangoJSONEncoder):
+    def default(self, o):
+        return {f.name: getattr(o, f.name) for f in fields(o)} if is_dataclass(o) else super().default(o)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stored_lists_are_what_json_text_would_give(seed):
+    """`as_json` converts in place what writing the month as JSON text and reading it back gives."""
+    rng = random.Random(seed)
+    month, now = random_month(rng)
+    for pipeline in Pipeline.objects.all():
+        result = full_list_month(month, now, pipeline)
+        assert as_json(result) == json.loads(json.dumps(result, cls=DataclassJSONEncoder))
+        assert json.dumps(as_json(result.details), sort_keys=True) == json.dumps(
+            result.details, cls=DataclassJSONEncoder, sort_keys=True
+        )
 
 
 def test_the_random_months_reach_the_edge_cases():
