@@ -36,7 +36,8 @@ CONCURRENT_CLIENTS, CONCURRENT_SECONDS = 16, 30
 
 
 def credentials() -> tuple[str, str]:
-    """A signed-in session cookie and an API token for one of the estate's members."""
+    """A signed-in session cookie for one of the estate's members, and an API token for its team leader, who
+    reads every notification (a member reads only their own: an empty list would measure nothing)."""
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -46,7 +47,8 @@ def credentials() -> tuple[str, str]:
     user = TeamMember.objects.select_related("user").get(name="Bench Member 02").user
     client = Client()
     client.force_login(user)
-    token, _ = Token.objects.get_or_create(user=user)
+    leader = TeamMember.objects.select_related("user").get(name="Bench Member 01").user
+    token, _ = Token.objects.get_or_create(user=leader)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}", token.key
 
 
