@@ -1,7 +1,17 @@
 from datetime import date, datetime
+from functools import reduce
+from operator import or_
 
 from django.db import models
 from django.db.models import Q
+
+
+def every_word(queryset: models.QuerySet, text: str, fields: list[str]) -> models.QuerySet:
+    """The rows where each word of `text` appears in at least one of `fields` (case-insensitive): the
+    search boxes of the lists."""
+    for word in text.split():
+        queryset = queryset.filter(reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)))
+    return queryset
 
 
 class TeamMemberQuerySet(models.QuerySet):
@@ -13,16 +23,7 @@ class TeamMemberQuerySet(models.QuerySet):
 
     def search(self, text: str):
         """Members whose name, username, email, area or expertise mentions every word of `text`."""
-        queryset = self
-        for word in text.split():
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(user__username__icontains=word)
-                | Q(email__icontains=word)
-                | Q(area__icontains=word)
-                | Q(expertise__icontains=word)
-            )
-        return queryset
+        return every_word(self, text, ["name", "user__username", "email", "area", "expertise"])
 
 
 class ShiftQuerySet(models.QuerySet):

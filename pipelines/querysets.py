@@ -1,5 +1,6 @@
 from django.db import models
-from django.db.models import Q
+
+from oncall.querysets import every_word
 
 
 class PipelineQuerySet(models.QuerySet):
@@ -19,24 +20,13 @@ class PipelineQuerySet(models.QuerySet):
 
     def search_name(self, text: str):
         """Pipelines whose name or slug contains every word of `text`: finding one by what people call it."""
-        queryset = self
-        for word in text.split():
-            queryset = queryset.filter(Q(name__icontains=word) | Q(slug__icontains=word))
-        return queryset
+        return every_word(self, text, ["name", "slug"])
 
     def search(self, text: str):
         """Pipelines whose name or runbook text mentions every word of `text`."""
-        queryset = self
-        for word in text.split():
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(description__icontains=word)
-                | Q(standard_procedures__icontains=word)
-                | Q(common_issues__icontains=word)
-                | Q(critical_downstream_team__name__icontains=word)
-                | Q(ownerships__member__name__icontains=word)
-            )
-        return queryset.distinct()
+        fields = ["name", "description", "standard_procedures", "common_issues"]
+        fields += ["critical_downstream_team__name", "ownerships__member__name"]
+        return every_word(self, text, fields).distinct()
 
 
 class RunQuerySet(models.QuerySet):

@@ -328,8 +328,23 @@ def monthly_compliance(months: list[date]) -> ComplianceChart:
     return compliance_chart(months, counts)
 
 
+class MeetingPage:
+    """What the dashboard and the print sheet both say of the month: the targets and the review's actions."""
+
+    policy: SlaPolicy
+    review: SlaReview | None
+
+    @property
+    def action_items(self) -> list[str]:
+        return review_action_items(self.review)
+
+    @property
+    def targets(self) -> str:
+        return policy_summary(self.policy)
+
+
 @dataclass(frozen=True)
-class SlaDashboard:
+class SlaDashboard(MeetingPage):
     month: date
     policy: SlaPolicy
     status: MonthStatus
@@ -364,14 +379,6 @@ class SlaDashboard:
     @property
     def show_label(self) -> str:
         return DashboardShow(self.filters.show).label
-
-    @property
-    def action_items(self) -> list[str]:
-        return review_action_items(self.review)
-
-    @property
-    def targets(self) -> str:
-        return policy_summary(self.policy)
 
     @property
     def availability_target(self) -> str:
@@ -532,7 +539,7 @@ def print_row(figures: dict) -> PrintRow:
 
 
 @dataclass(frozen=True)
-class PrintSheet:
+class PrintSheet(MeetingPage):
     """Every pipeline of the month in one compact table, with the targets, the review and the escalations."""
 
     month: date
@@ -544,14 +551,6 @@ class PrintSheet:
     escalations: list[EscalationLine]
     compliance: ComplianceChart
     nearly_spent_text = NEARLY_SPENT_TEXT
-
-    @property
-    def action_items(self) -> list[str]:
-        return review_action_items(self.review)
-
-    @property
-    def targets(self) -> str:
-        return policy_summary(self.policy)
 
 
 PRINTED_FIGURES = (
