@@ -154,6 +154,7 @@ class TeamView(ListView):
     context_object_name = "members"
     paginate_by = 50
     OWNED_SHOWN = 3
+    CHANGES_SHOWN = 15
 
     def get_queryset(self):
         members = (
@@ -182,7 +183,9 @@ class TeamView(ListView):
         return super().get_context_data(
             filterset=self.filterset,
             query=self.request.GET.get("q", ""),
-            changes=history_of({"member": None}),
+            # The newest changes to members; every one is at /api/changes/?object_type=member.
+            changes=history_of({"member": None}, limit=self.CHANGES_SHOWN),
+            all_changes_url=f"{reverse('api:change-list')}?object_type=member",
             can_invite=is_manager(self.request.user),
             **kwargs,
         )

@@ -232,3 +232,13 @@ def test_runbook_list_pages_fifty_at_a_time_and_keeps_the_search(member_client):
     assert "Page 1 of 2" in first and 'href="?q=sales&amp;page=2"' in first
     second = member_client.get("/runbooks/", {"q": "sales", "page": 2}).content.decode()
     assert second.count('href="/runbooks/sales-feed-') == 10 and "Sales feed 59" in second
+
+
+def test_team_page_shows_the_newest_member_changes_and_links_to_every_one(member_client, member):
+    TeamMemberFactory.create_batch(20)  # 21 members created: 21 changes
+    html = member_client.get("/team/").content.decode()
+    log = re.search(r'<section class="change-log".*?</section>', html, re.S)[0]
+    assert log.count("<tr>") == 1 + 15  # the header and the 15 newest
+    assert '<a href="/api/changes/?object_type=member">Every change, newest first</a>' in log
+    every = member_client.get("/api/changes/", {"object_type": "member"}).json()
+    assert len(every["results"]) == 21
