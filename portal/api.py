@@ -1,4 +1,4 @@
-"""The API's edges shared by every app: how errors become responses and how JSON bodies are read."""
+"""The API's edges shared by every app: how errors become responses and how bodies are read."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, parsers
@@ -31,6 +31,20 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.") from None
         check_json_value(data)
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser that refuses, with a 400, a field name or value holding NUL.
+
+    Django parses (and the NUL middleware checks) multipart bodies only for POST; DRF reads them for PUT and
+    PATCH too. Uploaded files are left as they are: the API stores none as text.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        if any("\x00" in key or "\x00" in value for key, values in parsed.data.lists() for value in values):
+            raise exceptions.ParseError("Text may not contain NUL characters.")
+        return parsed
 
 
 def check_json_value(value, depth: int = 0) -> None:

@@ -23,7 +23,8 @@ class RejectNulBytesMiddleware:
     """A NUL character in the path, the query or a form value gets a 400 before any view runs.
 
     PostgreSQL cannot store or even compare NUL in text, so such a value would otherwise end in a 500.
-    JSON bodies are checked by the API's parser (`portal.api.JSONParser`).
+    The API's parsers check the bodies Django leaves unparsed: JSON (`portal.api.JSONParser`) and
+    multipart bodies of a PUT or PATCH (`portal.api.MultiPartParser`).
     """
 
     def __init__(self, get_response):

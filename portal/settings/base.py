@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "portal.api.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     # Generous for people and orchestrators, tight for the password-to-token exchange.

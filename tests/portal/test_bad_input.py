@@ -52,6 +52,19 @@ def test_nul_in_a_form_body_is_a_400_and_opens_nothing(member_client, pipeline):
     assert not Incident.objects.exists()
 
 
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_nul_in_a_multipart_api_body_is_a_400_and_changes_nothing(manager_api, pipeline, method):
+    """Django parses multipart bodies itself only for POST; DRF's parser reads the other methods."""
+    response = getattr(manager_api, method)(
+        f"/api/pipelines/{pipeline.slug}/", {"downstream_team": "Fin\x00ance", "description": "x"}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert Pipeline.objects.get().description == pipeline.description
+    response = manager_api.patch(f"/api/pipelines/{pipeline.slug}/", {"description\x00": "x"}, format="multipart")
+    assert response.status_code == 400
+
+
 def test_json_nested_too_deep_is_a_400(manager_api, pipeline):
     body = "[" * 100_000 + "]" * 100_000
     response = manager_api.patch(f"/api/pipelines/{pipeline.slug}/", body, content_type="application/json")
