@@ -16,6 +16,11 @@ from ..years import validate_supported_date
 from .members import TeamMember, new_feed_token
 
 
+def default_handoff_time() -> time:
+    """Midnight; a function, as Django's check warns of a fixed time default (fields.W161) at that time of day."""
+    return time(0, 0)
+
+
 def this_monday() -> date:
     from ..calendar import week_start  # the calendar reads rotations, so it cannot be imported first
 
@@ -28,7 +33,9 @@ class Rotation(models.Model):
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(TeamMember, through="RotationMembership", related_name="rotations")
     time_zone = models.CharField(max_length=64, default="UTC")
-    handoff_time = models.TimeField(default=time(0, 0), help_text="When one day's shift hands over to the next.")
+    handoff_time = models.TimeField(
+        default=default_handoff_time, help_text="When one day's shift hands over to the next."
+    )
     block_days = models.PositiveSmallIntegerField(
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(91)],

@@ -3,9 +3,15 @@
 import os
 import subprocess
 import sys
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.apps import apps
+from django.core import checks
+from django.db import models
+from django.utils.timezone import get_default_timezone
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -50,3 +56,22 @@ def test_the_sign_in_page_sends_a_content_security_policy(client, db):
 def test_api_docs_run_no_inline_script(manager_client):
     html = manager_client.get("/api/docs/").content.decode()
     assert "<script>" not in html
+
+
+def test_model_checks_raise_no_warning_at_the_time_of_day_a_field_defaults_to():
+    """Django warns of a fixed time default (fields.W161) when checked within seconds of that time of day,
+    which would fail the deploy check above at 08:00, 09:00 or 17:00."""
+    time_fields = [
+        field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.TimeField) and field.has_default()
+    ]
+    assert {field.get_default() for field in time_fields} >= {time(8), time(9), time(17)}
+    for field in time_fields:
+        moment = datetime.combine(date(2026, 11, 30), field.get_default(), tzinfo=get_default_timezone())
+        with time_machine.travel(moment + timedelta(seconds=2), tick=False):
+            warnings = [
+                message for message in checks.run_checks(tags=[checks.Tags.models]) if message.id == "fields.W161"
+            ]
+        assert not warnings, f"{field} at {moment:%H:%M}: {warnings}"
