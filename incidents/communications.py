@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from oncall import notifications
@@ -77,7 +78,7 @@ def delay_notices_send(*, now: datetime | None = None) -> int:
     delivered = set(deliveries.deliveries_on(today, now=now))
     already = set(Communication.objects.filter(day=today).values_list("pipeline_id", flat=True))
     zone = ZoneInfo(policy.deadline_timezone)
-    pipelines = list(Pipeline.objects.with_owners().exclude(pk__in=delivered | already))
+    pipelines = list(Pipeline.objects.with_owners().without_runbook_text().exclude(pk__in=delivered | already))
     if not pipelines:
         return 0
     return _delay_notices(pipelines, today, deadline.astimezone(zone), now.astimezone(zone))
@@ -91,7 +92,9 @@ def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now
     another run recorded meanwhile keeps its row (one automatic notice per pipeline and day), and the
     outbox keys tell nobody twice.
     """
-    downstream_of = downstream_of_many(pipelines)
+    downstream_of = downstream_of_many(pipelines, known=pipelines)
+    # A runbook's URL is the list's plus the slug (pipelines/urls.py): reversed once, not per pipeline.
+    runbooks_url = reverse("pipelines:runbook-list")
     notices = []
     emails = []
     chat_pages = []
@@ -123,7 +126,7 @@ def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now
         )
         event = f"delay-notice-{pipeline.pk}-{day:%Y-%m-%d}"
         subject = f"Data delay: {pipeline.name} ({day:%d %b})"
-        url = pipeline.get_absolute_url()
+        url = f"{runbooks_url}{pipeline.slug}/"
         about = f"{pipeline.name} delivery {day}"
         emails += [notifications.Email(event, recipient, subject, message, about, url) for recipient in people]
         chat_pages.append(

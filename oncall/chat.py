@@ -37,7 +37,7 @@ class ChatOut(NamedTuple):
 
 
 def post_all(*, kind: str, messages: Iterable[ChatOut]) -> list[ChatMessage]:
-    """Record each message of `kind` (key `event:channel`) and post them after the commit, in three queries
+    """Record each message of `kind` (key `event:channel`) and post them after the commit, in one or two queries
     whatever their number; a channel already told about an event is skipped."""
     rows: dict[str, ChatMessage] = {}
     for message in messages:

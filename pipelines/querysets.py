@@ -2,6 +2,9 @@ from django.db import models
 
 from oncall.querysets import every_word
 
+# A runbook's text, long and parsed from JSON, which only the runbook page and its API show.
+RUNBOOK_TEXT = ("description", "common_issues", "standard_procedures", "column_aliases")
+
 
 class PipelineQuerySet(models.QuerySet):
     def with_runbook_relations(self):
@@ -17,6 +20,10 @@ class PipelineQuerySet(models.QuerySet):
         return self.select_related("critical_downstream_team").prefetch_related(
             models.Prefetch("ownerships", queryset=Ownership.objects.select_related("member"))
         )
+
+    def without_runbook_text(self):
+        """Pipelines without their runbook's text, which the jobs and lists that tell people about them never show."""
+        return self.defer(*RUNBOOK_TEXT)
 
     def search_name(self, text: str):
         """Pipelines whose name or slug contains every word of `text`: finding one by what people call it."""

@@ -208,13 +208,17 @@ def downstream_pipelines(pipeline: Pipeline) -> list[Pipeline]:
     return downstream_of_many([pipeline])[pipeline.pk]
 
 
-def downstream_of_many(pipelines: Iterable[Pipeline]) -> dict[int, list[Pipeline]]:
+def downstream_of_many(pipelines: Iterable[Pipeline], *, known: Iterable[Pipeline] = ()) -> dict[int, list[Pipeline]]:
     """`downstream_pipelines` of each pipeline, by its id, in a fixed number of queries whatever their number.
 
-    One recursive query walks the dependencies from every pipeline at once in the database.
+    One recursive query walks the dependencies from every pipeline at once in the database; the pipelines
+    found are read `with_owners`, but for those `known` (read `with_owners` already).
     """
     order = downstream_ids_of_many({pipeline.pk for pipeline in pipelines})
-    by_id = Pipeline.objects.with_owners().in_bulk({pk for pks in order.values() for pk in pks})
+    by_id = {pipeline.pk: pipeline for pipeline in known}
+    missing = {pk for pks in order.values() for pk in pks} - by_id.keys()
+    if missing:
+        by_id |= Pipeline.objects.with_owners().without_runbook_text().in_bulk(missing)
     return {start: [by_id[pk] for pk in pks] for start, pks in order.items()}
 
 

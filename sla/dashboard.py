@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 
 from oncall.months import add_months
 from pipelines.models import Ownership, SlaPolicy
+from pipelines.querysets import RUNBOOK_TEXT
 
 from .charts import TREND_MONTHS, ComplianceChart, Sparkline, availability_sparkline, compliance_chart, percent_text
 from .choices import DashboardShow, Dimension
@@ -398,7 +399,7 @@ class CountedPaginator(Paginator):
 
 
 # The runbook's text, which the rows never show.
-PIPELINE_TEXT = ("pipeline__description", "pipeline__common_issues", "pipeline__standard_procedures")
+PIPELINE_TEXT = tuple(f"pipeline__{field}" for field in RUNBOOK_TEXT)
 
 
 def sla_dashboard(month: date, filters: DashboardFilters | None = None, page: int | str | None = 1) -> SlaDashboard:

@@ -67,7 +67,7 @@ def test_a_failed_run_posted_costs_the_same_queries_and_one_hand_over_per_outbox
         upstream = dependent
     for n in range(channels):
         ChatChannel.objects.create(name=f"#alerts-{n}", kind="slack", url=f"http://127.0.0.1:9/{n}")
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(25):
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(23):
         post_run(service, pipeline, "run-1", "failed")
     incident = Incident.objects.get()
     owners = {ownership.member.email for ownership in Ownership.objects.select_related("member")}
