@@ -6,7 +6,6 @@ twice. The rows are an outbox: one the broker never received, or whose delivery 
 by `notifications_requeue` (a beat task) until it is sent or gives up as failed.
 """
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,11 +13,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .bulk import bulk_insert
 from .choices import NotificationStatus
 from .models import Notification, TeamMember
 from .queueing import task_enqueue
@@ -210,59 +210,8 @@ def outbox_record(model, rows: dict, batch_task) -> list:
     """
     if not rows:
         return []
-    created = outbox_insert_new(model, list(rows.values()))
+    created = bulk_insert(model, list(rows.values()), skip_existing="key")
     if created:
         ids = [row.pk for row in created]
         transaction.on_commit(lambda: task_enqueue(batch_task, args=(ids,)))
     return created
-
-
-def outbox_insert_new(model, rows: list) -> list:
-    """Insert the unsaved `rows` (each with its own `key`) whose key is not recorded yet; those inserted, with ids.
-
-    On PostgreSQL one statement takes every row as one JSON document: a delay notice on a bad morning is
-    6,000 emails, and Django's bulk insert spends a second preparing and binding each of their values.
-    Elsewhere (SQLite, `make run`), Django reads the keys recorded, then inserts the rest.
-    """
-    if connection.vendor == "postgresql":
-        return _insert_new_postgresql(model, rows)
-    told = set(model.objects.filter(key__in=[row.key for row in rows]).order_by().values_list("key", flat=True))
-    created = [row for row in rows if row.key not in told]
-    # "On conflict, set the key to itself": unlike ignoring the conflict, the insert returns every id.
-    model.objects.bulk_create(created, update_conflicts=True, unique_fields=["key"], update_fields=["key"])
-    return created
-
-
-def _insert_new_postgresql(model, rows: list) -> list:
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    now = timezone.now()
-    for field in fields:
-        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            for row in rows:
-                setattr(row, field.attname, now)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    record = ", ".join(f"{quote(field.column)} {field.db_type(connection)}" for field in fields)
-    key, pk = quote(model._meta.get_field("key").column), quote(model._meta.pk.column)
-    document = json.dumps(
-        [{field.column: getattr(row, field.attname) for field in fields} for row in rows], default=_json_value
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-            f"SELECT {columns} FROM json_to_recordset(%s::json) AS new_row({record}) "
-            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}, {pk}",
-            [document],
-        )
-        ids = dict(cursor.fetchall())
-    created = [row for row in rows if row.key in ids]
-    for row in created:
-        row.pk = ids[row.key]
-        row._state.adding, row._state.db = False, connection.alias
-    return created
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not an outbox value")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from incidents.models import Communication, Incident
 from oncall import notifications
+from oncall.bulk import bulk_insert
 from oncall.calendar import team_business_hours
 from oncall.models import TeamMember
 from oncall.months import first_of_month, month_bounds
@@ -184,7 +185,7 @@ def sla_month_compute(*, month: date, now: datetime | None = None) -> list[SlaRe
             to_update.append(report)
         reports.append(report)
         results.append((pipeline, result))
-    SlaReport.objects.bulk_create(to_create)
+    bulk_insert(SlaReport, to_create)
     _escalate_breaches(month, results, escalated)
     SlaReport.objects.bulk_update(
         to_update, [*SLA_FIGURES, "details", "final", "computed_at", "latest", "changed_since_review"]

@@ -12,7 +12,6 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from oncall import notifications
 from oncall.chat import ChatOut, ChatPost, chat_messages_requeue, post_all
 from oncall.choices import NotificationStatus, TradeStatus
 from oncall.models import ChatMessage, HolidayTrade, Notification
@@ -204,41 +203,3 @@ def test_chat_messages_recorded_together_reach_the_broker_as_one_batch_and_each_
 
         send_chat_messages.delay(ids).get()
         assert len(receiver.received) == 3
-
-
-def outbox_rows(model, keys):
-    if model is Notification:
-        return [
-            Notification(key=key, kind="test", recipient=f"{key}@example.com", subject="Late", body="Late.")
-            for key in keys
-        ]
-    return [
-        ChatMessage(
-            key=key, kind="test", destination="#alerts", url="http://127.0.0.1:9/", payload={"text": key, "n": [1]}
-        )
-        for key in keys
-    ]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("model", [Notification, ChatMessage])
-@pytest.mark.parametrize("postgresql", [True, False], ids=["one-statement", "portable"])
-def test_the_outbox_inserts_only_keys_not_recorded_and_returns_them_with_their_ids(model, postgresql, monkeypatch):
-    """Both ways of recording (one JSON statement on PostgreSQL, Django's insert elsewhere) store the same rows."""
-    if not postgresql:
-        monkeypatch.setattr(notifications.connection, "vendor", "sqlite")
-    elif notifications.connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    first = notifications.outbox_insert_new(model, outbox_rows(model, ["a", "b"]))
-    again = notifications.outbox_insert_new(model, outbox_rows(model, ["b", "c", "a", "d"]))
-    assert [row.key for row in first] == ["a", "b"] and [row.key for row in again] == ["c", "d"]
-    stored = {row.key: row for row in model.objects.all()}
-    assert {row.key: row.pk for row in first + again} == {key: row.pk for key, row in stored.items()}
-    for row in first + again:
-        assert not row._state.adding
-        assert stored[row.key].status == NotificationStatus.PENDING and stored[row.key].attempts == 0
-        assert stored[row.key].created_at == row.created_at == timezone.now()
-    if model is ChatMessage:
-        assert stored["c"].payload == {"text": "c", "n": [1]}
-    else:
-        assert stored["c"].recipient == "c@example.com" and stored["c"].member is None
