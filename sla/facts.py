@@ -1,6 +1,6 @@
 """What the SLA rules read of the runs of a month, with the database doing the per-run work."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,12 +38,13 @@ def run_facts(
     far more than the rules themselves, so only aggregates and the few runs named in details come back.
     """
     facts: defaultdict[int, RunFacts] = defaultdict(RunFacts)
+    times_per_day = _delivery_and_quality_facts(facts, start, end, policy, now)
     by_schedule: defaultdict[str, list[int]] = defaultdict(list)
     for pipeline in pipelines:
         by_schedule[pipeline.schedule].append(pipeline.pk)
     for cron, pks in by_schedule.items():
-        _availability_facts(facts, pks, rules.scheduled_occurrences(cron, start, end), start, end, now)
-    _delivery_and_quality_facts(facts, start, end, policy)
+        occurrences = rules.scheduled_occurrences(cron, start, end)
+        _availability_facts(facts, pks, occurrences, start, end, now, times_per_day)
     return facts
 
 
@@ -54,13 +55,14 @@ def _availability_facts(
     start: datetime,
     end: datetime,
     now: datetime,
+    times_per_day: dict[int, dict[date, int]],
 ) -> None:
     """For pipelines sharing one schedule: the due occurrences that succeeded, the attempts of those that
     did not, and the runs at no occurrence.
 
     Most due occurrences succeed, so the database names the exceptions: failed or running attempts with
     no successful retry, and the times with no run at all (`_missing_occurrences`). Every other due
-    occurrence succeeded.
+    occurrence succeeded. `times_per_day` counts each pipeline's distinct run times before `now` per UTC day.
     """
     runs = Run.objects.in_window(start, end).filter(pipeline_id__in=pks)
     unmatched = runs.exclude(scheduled_for__in=occurrences).order_by()
@@ -83,37 +85,40 @@ def _availability_facts(
     ):
         facts[pipeline_id].attempts.setdefault(scheduled_for, []).append((run_id, status))
         unsucceeded[pipeline_id].add(scheduled_for)
-    missing = _missing_occurrences(at_due, pks, due)
+    # A time before now is either due (an occurrence) or a run at no occurrence, which `unmatched` holds.
+    due_times_per_day: defaultdict[int, dict[date, int]] = defaultdict(dict)
+    for pk in pks:
+        unmatched_days = Counter(
+            ref.scheduled_for.astimezone(UTC).date()
+            for ref in {ref.scheduled_for: ref for ref in facts[pk].unmatched}.values()
+            if ref.scheduled_for < now
+        )
+        for day, times in times_per_day.get(pk, {}).items():
+            due_times_per_day[pk][day] = times - unmatched_days[day]
+    missing = _missing_occurrences(at_due, pks, due, due_times_per_day)
     due_times = frozenset(due)
     for pk in pks:
         facts[pk].succeeded = due_times - unsucceeded[pk] - missing.get(pk, frozenset())
 
 
-def _missing_occurrences(runs, pks: list[int], due: list[datetime]) -> dict[int, frozenset[datetime]]:
-    """The due times at which each pipeline of `pks` has no run among `runs`.
+def _missing_occurrences(
+    runs, pks: list[int], due: list[datetime], ran_per_day: dict[int, dict[date, int]]
+) -> dict[int, frozenset[datetime]]:
+    """The due times at which each pipeline of `pks` has no run among `runs` (the runs at due times).
 
     A month of hourly runs is hundreds of thousands of times; reading them back to find the few hours
-    missing costs more than the rest of the month's work. So the database counts each pipeline's times
-    per UTC day, and only the days short of their due times are read: a day with no run misses every
-    due time, and the days with some are read in one query for all pipelines.
+    missing costs more than the rest of the month's work. So only the days short of their due times
+    are read, by `ran_per_day` (each pipeline's distinct due times with a run, per UTC day): a day with
+    no run misses every due time, and the days with some are read in one query for all pipelines.
     """
     due_by_day: defaultdict[date, list[datetime]] = defaultdict(list)
     for moment in due:
         due_by_day[moment.astimezone(UTC).date()].append(moment)
-    ran_per_day: defaultdict[int, dict[date, int]] = defaultdict(dict)
-    for pipeline_id, day, times in (
-        runs.annotate(day=TruncDate("scheduled_for", tzinfo=UTC))
-        .order_by()
-        .values("pipeline_id", "day")
-        .annotate(times=Count("scheduled_for", distinct=True))
-        .values_list("pipeline_id", "day", "times")
-    ):
-        ran_per_day[pipeline_id][day] = times
     missing: defaultdict[int, set[datetime]] = defaultdict(set)
     short: defaultdict[date, list[int]] = defaultdict(list)  # day -> pipelines with some but not all times
     for pk in pks:
         for day, moments in due_by_day.items():
-            times = ran_per_day[pk].get(day, 0)
+            times = ran_per_day.get(pk, {}).get(day, 0)
             if not times:
                 missing[pk].update(moments)
             elif times < len(moments):
@@ -138,9 +143,13 @@ def _missing_occurrences(runs, pks: list[int], due: list[datetime]) -> dict[int,
 
 
 def _delivery_and_quality_facts(
-    facts: defaultdict[int, RunFacts], start: datetime, end: datetime, policy: rules.SlaPolicy
-) -> None:
-    """Each UTC day's earliest delivery, the checked-run count, and the runs that may breach quality."""
+    facts: defaultdict[int, RunFacts], start: datetime, end: datetime, policy: rules.SlaPolicy, now: datetime
+) -> dict[int, dict[date, int]]:
+    """Each UTC day's earliest delivery, the checked-run count, and the runs that may breach quality.
+
+    Returns the count of each pipeline's distinct run times before `now` per UTC day, which the same
+    pass over the month's runs counts for the availability facts.
+    """
     success = Q(status=RunStatus.SUCCESS)
     days = (
         Run.objects.in_window(start, end)
@@ -150,10 +159,13 @@ def _delivery_and_quality_facts(
         .annotate(
             delivered=Min(deliveries.delivery_time_expression(), filter=success),
             checked=Count("id", filter=success & Q(records_total__isnull=False)),
+            times=Count("scheduled_for", distinct=True, filter=Q(scheduled_for__lt=now)),
         )
-        .values_list("pipeline_id", "day", "delivered", "checked")
+        .values_list("pipeline_id", "day", "delivered", "checked", "times")
     )
-    for pipeline_id, day, delivered, checked in days:
+    times_per_day: defaultdict[int, dict[date, int]] = defaultdict(dict)
+    for pipeline_id, day, delivered, checked, times in days:
+        times_per_day[pipeline_id][day] = times
         pipeline_facts = facts[pipeline_id]
         pipeline_facts.checked_runs += checked
         if delivered is not None:
@@ -180,3 +192,4 @@ def _delivery_and_quality_facts(
         facts[pipeline_id].candidates.append(
             rules.RunFact(run_id, external_id, scheduled_for, status, None, None, total, dropped, invalid, nulls)
         )
+    return times_per_day
