@@ -124,16 +124,16 @@ def changes_queryset(*, subjects: dict[str, Collection[int] | None] | None = Non
     """
     parts = []
     for tracked in TRACKED.values():
+        if subjects is not None and tracked.object_type not in subjects and subjects.get(tracked.parent_type) is None:
+            continue  # before reading `history`, which builds a manager class on every access
         rows = tracked.model.history.all()
         if subjects is not None:
             if tracked.object_type in subjects:
                 ids = subjects[tracked.object_type]
                 if ids is not None:
                     rows = rows.filter(id__in=ids)
-            elif subjects.get(tracked.parent_type) is not None:
-                rows = rows.filter(**{f"{tracked.parent_field}_id__in": subjects[tracked.parent_type]})
             else:
-                continue
+                rows = rows.filter(**{f"{tracked.parent_field}_id__in": subjects[tracked.parent_type]})
         if actor:
             rows = rows.filter(history_user__username=actor)
         parts.append(

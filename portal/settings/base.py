@@ -142,7 +142,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The portal speaks British English only. Without translation machinery every number and date a page
+# formats skips a per-request language lookup (hundreds on a dashboard); the en-gb formats still apply.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
