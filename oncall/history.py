@@ -156,23 +156,31 @@ def change_entries(rows: Iterable[dict]) -> list[ChangeEntry]:
     """Turn `changes_queryset` rows into entries, in the same order, with a fixed number of queries per
     object type on the page (the records, their predecessors, the names their foreign keys point at)."""
     rows = list(rows)
-    wanted: dict[str, set[int]] = defaultdict(set)
+    wanted: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        wanted[row["object_type"]].add(row["history_id"])
+        wanted[row["object_type"]].append(row)
     records, previous = {}, {}
-    for object_type, history_ids in wanted.items():
-        history = TRACKED[object_type].model.history.select_related("history_user__team_member")
-        page = list(history.filter(history_id__in=history_ids))
-        # Each record's predecessor: the object's record just before it.
-        earlier = history.filter(id__in={r.id for r in page}, history_date__lte=max(r.history_date for r in page))
+    for object_type, wanted_rows in wanted.items():
+        # The records wanted and, for each, its predecessor (the object's record just before it), in one
+        # query: every record of those objects up to the newest wanted.
+        earlier = (
+            TRACKED[object_type]
+            .model.history.select_related("history_user__team_member")
+            .filter(
+                id__in={row["object_id"] for row in wanted_rows},
+                history_date__lte=max(row["history_date"] for row in wanted_rows),
+            )
+            .order_by("history_date", "history_id")
+        )
+        history_ids = {row["history_id"] for row in wanted_rows}
         by_object = defaultdict(list)
-        for record in earlier.order_by("history_date", "history_id"):
+        for record in earlier:
             by_object[record.id].append(record)
-        for record in page:
-            records[(object_type, record.history_id)] = record
-            chain = [r.history_id for r in by_object[record.id]]
-            index = chain.index(record.history_id)
-            previous[(object_type, record.history_id)] = by_object[record.id][index - 1] if index else None
+        for chain in by_object.values():
+            for index, record in enumerate(chain):
+                if record.history_id in history_ids:
+                    records[(object_type, record.history_id)] = record
+                    previous[(object_type, record.history_id)] = chain[index - 1] if index else None
     raw = {key: _raw_changes(record, previous[key]) for key, record in records.items()}
     names = _related_names(records.values(), raw.values())
     entries = []

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 
 NOVEMBER = date(2026, 11, 1)
 # Session and user, the two menus, the policy, the month's figures (one aggregate), the page's rows, their
-# history and escalations, the team summary, the review, the compliance chart, the policy's change log (3).
-DASHBOARD_QUERIES = 15
+# history and escalations, the team summary, the review, the compliance chart, the policy's change log (2).
+DASHBOARD_QUERIES = 14
 # Session and user, the month's figures, every row, the policy, the review, the escalations, the chart.
 PRINT_QUERIES = 8
 AFTER_NOVEMBER = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the month is over: final figures
