@@ -54,13 +54,15 @@ def delivery_board(*, now: datetime | None = None) -> Board:
     deadline = deliveries.deadline_at(today, policy.deadline, policy.deadline_timezone)
     business_day = is_business_day(today, team_closed_days(now))
     delivered = deliveries.deliveries_on(today, now=now)
-    with_runs = deliveries.pipelines_with_runs()
+    pipeline_ids = list(Pipeline.objects.values_list("pk", flat=True))
+    # A pipeline that delivered today has runs; only the others are looked up.
+    with_runs = delivered.keys() | deliveries.pipelines_with_runs([pk for pk in pipeline_ids if pk not in delivered])
     automatic = dict(
         Incident.objects.unresolved().filter(automatic=True, pipeline__isnull=False).values_list("pipeline_id", "pk")
     )
     counts = dict.fromkeys(STATES, 0)
     attention: dict[int, tuple] = {}
-    for pk in Pipeline.objects.values_list("pk", flat=True):
+    for pk in pipeline_ids:
         at = delivered.get(pk)
         state = deliveries.delivery_state(at, due=deadline, now=now)
         counts[state] += 1
@@ -68,6 +70,9 @@ def delivery_board(*, now: datetime | None = None) -> Board:
             attention[pk] = (state, at, pk in with_runs, automatic.get(pk))
     rows = [
         BoardRow(pipeline, *attention[pipeline.pk])
-        for pipeline in Pipeline.objects.with_owners().filter(pk__in=list(attention)).order_by("name")
+        for pipeline in Pipeline.objects.with_owners()
+        .without_runbook_text()
+        .filter(pk__in=list(attention))
+        .order_by("name")
     ]
     return Board(deadline.astimezone(ZoneInfo(policy.deadline_timezone)), business_day, counts, rows)

@@ -128,11 +128,16 @@ def last_deliveries(*, now: datetime, pipeline_ids: Iterable[int]) -> dict[int, 
     )
 
 
-def pipelines_with_runs() -> set[int]:
-    """Pipelines that have posted at least one run: the others are "no runs received", not late."""
+def pipelines_with_runs(among: Collection[int] | None = None) -> set[int]:
+    """Pipelines (of `among`, or all) that have posted at least one run: the others are "no runs received",
+    not late."""
+    if among is not None and not among:
+        return set()
     # One index probe per pipeline, rather than a DISTINCT over every run ever posted.
-    has_runs = Exists(Run.objects.filter(pipeline_id=OuterRef("pk")))
-    return set(Pipeline.objects.filter(has_runs).values_list("pk", flat=True))
+    pipelines = Pipeline.objects.filter(Exists(Run.objects.filter(pipeline_id=OuterRef("pk"))))
+    if among is not None:
+        pipelines = pipelines.filter(pk__in=list(among))
+    return set(pipelines.order_by().values_list("pk", flat=True))
 
 
 def undelivered_on(
