@@ -158,7 +158,8 @@ class OwnedCell:
 
 class TeamView(ListView):
     """`/team/`: members, their area and expertise, how many pipelines they own with the first few, and who has not
-    signed in yet; searched in the database, 50 a page.
+    signed in yet; searched in the database, 25 a page (a row lists up to six pipelines, so 25 already fill a
+    laptop screen several times over).
 
     A member may own dozens of pipelines: the row shows the first `OWNED_SHOWN` of each role and links to the
     runbook list filtered to them, so the page stays light however many pipelines there are.
@@ -166,7 +167,7 @@ class TeamView(ListView):
 
     template_name = "pipelines/team.html"
     context_object_name = "members"
-    paginate_by = 50
+    paginate_by = 25
     OWNED_SHOWN = 3
     CHANGES_SHOWN = 15
 

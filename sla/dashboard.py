@@ -324,7 +324,8 @@ def monthly_compliance(months: list[date]) -> ComplianceChart:
         for row in SlaReport.objects.filter(month__gte=months[0], month__lte=months[-1])
         .order_by()
         .values("month")
-        .annotate(total=Count("pk"), count_compliant=Count("pk", filter=Q(compliant=True)))
+        # Counting the indexed columns, not the id: the (month, compliant) index answers alone.
+        .annotate(total=Count("month"), count_compliant=Count("compliant", filter=Q(compliant=True)))
     }
     return compliance_chart(months, counts)
 
