@@ -25,11 +25,16 @@ from .choices import DashboardShow, Dimension
 from .models import SlaEscalation, SlaReport, SlaReview
 
 
+def counted(count: int, noun: str, plural_suffix: str = "s") -> str:
+    """3 → "3 late fixes", 1 → "1 late fix"."""
+    return f"{count} {noun}{'' if count == 1 else plural_suffix}"
+
+
 def duration_text(value: timedelta) -> str:
     minutes = int(value.total_seconds() // 60)
     if minutes % 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+        return counted(minutes, "minute")
+    return counted(minutes // 60, "hour")
 
 
 def policy_summary(policy: SlaPolicy) -> str:
@@ -302,6 +307,38 @@ class DashboardRow:
     @property
     def nearly_spent(self) -> bool:
         return self.report.attention == NEARLY_SPENT
+
+    # The cells' details in words, so a page of rows renders a few values each rather than dozens.
+
+    @property
+    def availability_detail(self) -> str:
+        r = self.report
+        return (
+            f"{r.successful_runs} of {r.scheduled_runs} runs; "
+            f"error budget left {r.error_budget_left} of {r.error_budget}"
+        )
+
+    @property
+    def timeliness_detail(self) -> str:
+        return f"{self.report.late_days} late of {counted(self.report.business_days, 'business day')}"
+
+    @property
+    def uncommunicated(self) -> str:
+        """The delays nobody told the stakeholders of, when there are any."""
+        delays = self.report.uncommunicated_delays
+        return f"{counted(delays, 'delay')} not communicated" if delays else ""
+
+    @property
+    def quality_detail(self) -> str:
+        return f"{self.report.quality_breaches} over the limit of {self.report.checked_runs} checked"
+
+    @property
+    def response_detail(self) -> str:
+        r = self.report
+        return (
+            f"{counted(r.critical_incidents, 'critical incident')}; "
+            f"{counted(r.ack_breaches, 'late acknowledgement')}, {counted(r.resolution_breaches, 'late fix', 'es')}"
+        )
 
     @property
     def unreached(self) -> list[str]:

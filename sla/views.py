@@ -67,6 +67,18 @@ def month_key(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without `names`, ready to take more parameters: "q=orders&" or "".
+
+    For links repeated down a table, where `{% querystring %}` would rebuild the query once per link.
+    """
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
 def month_or_404(text: str) -> date:
     try:
         return parse_month(text)
@@ -132,6 +144,8 @@ class SlaMonthView(MonthInUrl, TemplateView):
             is_paginated=dashboard.page.has_other_pages(),
             # The policy's changes, and the sign-off of this month.
             changes=history_of({"sla_policy": None, "sla_review": [dashboard.review.pk] if dashboard.review else []}),
+            # Each team's counts link to its pipelines: the filters kept, the team and the list replaced.
+            team_query=query_without(self.request, "team", "show", "page"),
             previous_month=add_months(month, -1),
             # Figures for a month that has not started cannot exist.
             next_month=add_months(month, 1) if month < current else None,
