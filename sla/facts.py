@@ -39,13 +39,31 @@ def run_facts(
     """
     facts: defaultdict[int, RunFacts] = defaultdict(RunFacts)
     times_per_day = _delivery_and_quality_facts(facts, start, end, policy, now)
+    attempts = _unsucceeded_attempts(start, end)
     by_schedule: defaultdict[str, list[int]] = defaultdict(list)
     for pipeline in pipelines:
         by_schedule[pipeline.schedule].append(pipeline.pk)
     for cron, pks in by_schedule.items():
         occurrences = rules.scheduled_occurrences(cron, start, end)
-        _availability_facts(facts, pks, occurrences, start, end, now, times_per_day)
+        _availability_facts(facts, pks, occurrences, start, end, now, times_per_day, attempts)
     return facts
+
+
+def _unsucceeded_attempts(start: datetime, end: datetime) -> dict[int, dict[datetime, list[tuple[int, str]]]]:
+    """Every pipeline's failed or running runs in [start, end) with no successful retry, by scheduled time
+    (run id and status, in the model's order, as the run list shows them): one query for all schedules."""
+    retried = Run.objects.filter(
+        pipeline_id=OuterRef("pipeline_id"), scheduled_for=OuterRef("scheduled_for"), status=RunStatus.SUCCESS
+    )
+    attempts: defaultdict[int, dict[datetime, list[tuple[int, str]]]] = defaultdict(dict)
+    for pipeline_id, scheduled_for, run_id, status in (
+        Run.objects.in_window(start, end)
+        .exclude(status=RunStatus.SUCCESS)
+        .exclude(Exists(retried))
+        .values_list("pipeline_id", "scheduled_for", "id", "status")
+    ):
+        attempts[pipeline_id].setdefault(scheduled_for, []).append((run_id, status))
+    return attempts
 
 
 def _availability_facts(
@@ -56,13 +74,15 @@ def _availability_facts(
     end: datetime,
     now: datetime,
     times_per_day: dict[int, dict[date, int]],
+    attempts: dict[int, dict[datetime, list[tuple[int, str]]]],
 ) -> None:
     """For pipelines sharing one schedule: the due occurrences that succeeded, the attempts of those that
     did not, and the runs at no occurrence.
 
     Most due occurrences succeed, so the database names the exceptions: failed or running attempts with
-    no successful retry, and the times with no run at all (`_missing_occurrences`). Every other due
-    occurrence succeeded. `times_per_day` counts each pipeline's distinct run times before `now` per UTC day.
+    no successful retry (`attempts`, at any time), and the times with no run at all (`_missing_occurrences`).
+    Every other due occurrence succeeded. `times_per_day` counts each pipeline's distinct run times before
+    `now` per UTC day.
     """
     runs = Run.objects.in_window(start, end).filter(pipeline_id__in=pks)
     unmatched = runs.exclude(scheduled_for__in=occurrences).order_by()
@@ -73,18 +93,13 @@ def _availability_facts(
     due = [moment for moment in occurrences if moment < now]
     if not due:
         return
-    at_due = runs.filter(scheduled_for__in=due)
+    due_times = frozenset(due)
     unsucceeded: defaultdict[int, set[datetime]] = defaultdict(set)
-    retried = Run.objects.filter(
-        pipeline_id=OuterRef("pipeline_id"), scheduled_for=OuterRef("scheduled_for"), status=RunStatus.SUCCESS
-    )
-    # In the model's order, as the run list shows them.
-    attempts = at_due.exclude(status=RunStatus.SUCCESS).exclude(Exists(retried))
-    for pipeline_id, scheduled_for, run_id, status in attempts.values_list(
-        "pipeline_id", "scheduled_for", "id", "status"
-    ):
-        facts[pipeline_id].attempts.setdefault(scheduled_for, []).append((run_id, status))
-        unsucceeded[pipeline_id].add(scheduled_for)
+    for pk in pks:
+        for scheduled_for, tries in attempts.get(pk, {}).items():
+            if scheduled_for in due_times:  # not a run at no occurrence, nor one not due yet
+                facts[pk].attempts[scheduled_for] = tries
+                unsucceeded[pk].add(scheduled_for)
     # A time before now is either due (an occurrence) or a run at no occurrence, which `unmatched` holds.
     due_times_per_day: defaultdict[int, dict[date, int]] = defaultdict(dict)
     for pk in pks:
@@ -95,8 +110,7 @@ def _availability_facts(
         )
         for day, times in times_per_day.get(pk, {}).items():
             due_times_per_day[pk][day] = times - unmatched_days[day]
-    missing = _missing_occurrences(at_due, pks, due, due_times_per_day)
-    due_times = frozenset(due)
+    missing = _missing_occurrences(runs, pks, due, due_times_per_day)
     for pk in pks:
         facts[pk].succeeded = due_times - unsucceeded[pk] - missing.get(pk, frozenset())
 
@@ -104,7 +118,7 @@ def _availability_facts(
 def _missing_occurrences(
     runs, pks: list[int], due: list[datetime], ran_per_day: dict[int, dict[date, int]]
 ) -> dict[int, frozenset[datetime]]:
-    """The due times at which each pipeline of `pks` has no run among `runs` (the runs at due times).
+    """The due times at which each pipeline of `pks` has no run among `runs`.
 
     A month of hourly runs is hundreds of thousands of times; reading them back to find the few hours
     missing costs more than the rest of the month's work. So only the days short of their due times
