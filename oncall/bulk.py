@@ -8,11 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 
-def bulk_insert(model, rows: list, *, skip_existing: str | None = None) -> list:
+def bulk_insert(model, rows: list, *, skip_existing: str | tuple[str, ...] | None = None) -> list:
     """Insert the unsaved `rows` of `model` and set their ids; returns the rows inserted.
 
-    With `skip_existing` (the name of a unique field), rows whose value of it is recorded already are left
-    out, and so are they from the result: a row another transaction recorded meanwhile is that one's.
+    With `skip_existing` (a unique field's name, or the fields of a unique constraint), rows whose value of it
+    is recorded already are left out, and so are they from the result: a row another transaction recorded
+    meanwhile is that one's.
 
     On PostgreSQL one statement reads every row from one JSON document. Django's `bulk_create` prepares
     and binds each value of each row in Python, which for a few thousand rows (a month's SLA reports, a
@@ -25,19 +26,29 @@ def bulk_insert(model, rows: list, *, skip_existing: str | None = None) -> list:
         return _insert_postgresql(model, rows, skip_existing)
     if skip_existing is None:
         return model.objects.bulk_create(rows)
-    values = [getattr(row, skip_existing) for row in rows]
+    unique = _unique_fields(model, skip_existing)
+    first = unique[0]
     recorded = set(
-        model.objects.filter(**{f"{skip_existing}__in": values}).order_by().values_list(skip_existing, flat=True)
+        model.objects.filter(**{f"{first.attname}__in": {getattr(row, first.attname) for row in rows}})
+        .order_by()
+        .values_list(*(field.attname for field in unique))
     )
-    created = [row for row in rows if getattr(row, skip_existing) not in recorded]
-    # "On conflict, set the field to itself": unlike ignoring the conflict, the insert returns every id.
-    model.objects.bulk_create(
-        created, update_conflicts=True, unique_fields=[skip_existing], update_fields=[skip_existing]
-    )
+    created = [row for row in rows if _unique_value(row, unique) not in recorded]
+    # "On conflict, set a field to itself": unlike ignoring the conflict, the insert returns every id.
+    names = [field.name for field in unique]
+    model.objects.bulk_create(created, update_conflicts=True, unique_fields=names, update_fields=names[:1])
     return created
 
 
-def _insert_postgresql(model, rows: list, skip_existing: str | None) -> list:
+def _unique_fields(model, names: str | tuple[str, ...]) -> list:
+    return [model._meta.get_field(name) for name in ((names,) if isinstance(names, str) else names)]
+
+
+def _unique_value(row, unique: list) -> tuple:
+    return tuple(getattr(row, field.attname) for field in unique)
+
+
+def _insert_postgresql(model, rows: list, skip_existing: str | tuple[str, ...] | None) -> list:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     now = timezone.now()
     for field in fields:
@@ -63,15 +74,15 @@ def _insert_postgresql(model, rows: list, skip_existing: str | None) -> list:
                 row.pk = row_id
             created = rows
         else:
-            unique = model._meta.get_field(skip_existing)
+            unique = _unique_fields(model, skip_existing)
+            unique_columns = ", ".join(quote(field.column) for field in unique)
             cursor.execute(
-                f"{sql} ON CONFLICT ({quote(unique.column)}) DO NOTHING RETURNING {quote(unique.column)}, {pk}",
-                [document],
+                f"{sql} ON CONFLICT ({unique_columns}) DO NOTHING RETURNING {pk}, {unique_columns}", [document]
             )
-            ids = dict(cursor.fetchall())
-            created = [row for row in rows if getattr(row, unique.attname) in ids]
+            ids = {tuple(value): row_id for row_id, *value in cursor.fetchall()}
+            created = [row for row in rows if _unique_value(row, unique) in ids]
             for row in created:
-                row.pk = ids[getattr(row, unique.attname)]
+                row.pk = ids[_unique_value(row, unique)]
     for row in created:
         row._state.adding, row._state.db = False, connection.alias
     return created

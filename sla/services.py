@@ -240,7 +240,7 @@ def _escalate_breaches(month: date, results: list[tuple[Pipeline, rules.MonthlyS
             )
             for recipient in recipients
         ]
-    SlaEscalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    bulk_insert(SlaEscalation, escalations, skip_existing=("pipeline", "month", "dimension"))
     notifications.notify_all(kind="incidents.sla-escalation", emails=emails)
 
 

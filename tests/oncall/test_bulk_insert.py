@@ -10,7 +10,7 @@ from django.utils import timezone
 from oncall import bulk
 from oncall.choices import NotificationStatus
 from oncall.models import ChatMessage, Notification
-from sla.models import SlaReport
+from sla.models import SlaEscalation, SlaReport
 from tests.pipelines.factories import PipelineFactory
 from tests.sla.factories import SlaReportFactory
 
@@ -73,3 +73,26 @@ def test_every_kind_of_value_is_stored_as_given_and_ids_follow_the_rows(path):
     for report in reports:
         stored_as_given(report)
     assert SlaReport.objects.get(pk=reports[1].pk).details == details
+
+
+def test_rows_whose_unique_fields_together_are_recorded_are_skipped(path):
+    pipeline, other = PipelineFactory(), PipelineFactory()
+
+    def escalations(*keys):
+        return [
+            SlaEscalation(pipeline=p, month=date(2026, 10, 1), dimension=d, recipients=["lead@example.com"])
+            for p, d in keys
+        ]
+
+    unique = ("pipeline", "month", "dimension")
+    first = bulk.bulk_insert(SlaEscalation, escalations((pipeline, "availability")), skip_existing=unique)
+    again = bulk.bulk_insert(
+        SlaEscalation,
+        escalations((pipeline, "availability"), (pipeline, "timeliness"), (other, "availability")),
+        skip_existing=unique,
+    )
+    assert [(e.pipeline, e.dimension) for e in first] == [(pipeline, "availability")]
+    assert [(e.pipeline, e.dimension) for e in again] == [(pipeline, "timeliness"), (other, "availability")]
+    assert SlaEscalation.objects.count() == 3
+    for escalation in first + again:
+        stored_as_given(escalation)
