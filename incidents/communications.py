@@ -98,9 +98,18 @@ def _delay_notices(pipelines: list[Pipeline], day: date, deadline: datetime, now
     notices = []
     emails = []
     chat_pages = []
+    owners: dict[int, list[TeamMember]] = {}  # a pipeline is downstream of many: its owners are read once
+
+    def owners_of_one(pipeline: Pipeline) -> list[TeamMember]:
+        if pipeline.pk not in owners:
+            owners[pipeline.pk] = owners_of([pipeline])
+        return owners[pipeline.pk]
+
     for pipeline in pipelines:
         downstream = downstream_of[pipeline.pk]
-        people = notifications.recipients_of(owners_of([pipeline]) + owners_of(downstream))
+        people = notifications.recipients_of(
+            owners_of_one(pipeline) + [member for other in downstream for member in owners_of_one(other)]
+        )
         team = pipeline.critical_downstream_team
         if team is not None and team.lead_email:
             people.append(notifications.Recipient(team.lead_email))

@@ -260,9 +260,12 @@ def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:
     """Primary then secondary owners of each pipeline, each person once."""
     members: dict[int, TeamMember] = {}
     for pipeline in pipelines:
-        for member in (pipeline.primary_owner, pipeline.secondary_owner):
-            if member is not None:
-                members.setdefault(member.pk, member)
+        by_role: dict[str, TeamMember] = {}
+        for ownership in pipeline.ownerships.all():  # once, not once per role: prefetched, or one query
+            by_role.setdefault(ownership.role, ownership.member)
+        for role in (OwnerRole.PRIMARY, OwnerRole.SECONDARY):
+            if role in by_role:
+                members.setdefault(by_role[role].pk, by_role[role])
     return list(members.values())
 
 
