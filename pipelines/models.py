@@ -123,12 +123,15 @@ class Pipeline(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def owner(self, role: str) -> TeamMember | None:
-        """The owner in `role`, read from prefetched ownerships when there are any."""
+    def owners_by_role(self) -> dict[str, TeamMember]:
+        """Each role's owner, read from prefetched ownerships when there are any."""
+        owners: dict[str, TeamMember] = {}
         for ownership in self.ownerships.all():
-            if ownership.role == role:
-                return ownership.member
-        return None
+            owners.setdefault(ownership.role, ownership.member)
+        return owners
+
+    def owner(self, role: str) -> TeamMember | None:
+        return self.owners_by_role().get(role)
 
     @property
     def primary_owner(self) -> TeamMember | None:

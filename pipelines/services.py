@@ -260,9 +260,7 @@ def owners_of(pipelines: list[Pipeline]) -> list[TeamMember]:
     """Primary then secondary owners of each pipeline, each person once."""
     members: dict[int, TeamMember] = {}
     for pipeline in pipelines:
-        by_role: dict[str, TeamMember] = {}
-        for ownership in pipeline.ownerships.all():  # once, not once per role: prefetched, or one query
-            by_role.setdefault(ownership.role, ownership.member)
+        by_role = pipeline.owners_by_role()  # once, not once per role
         for role in (OwnerRole.PRIMARY, OwnerRole.SECONDARY):
             if role in by_role:
                 members.setdefault(by_role[role].pk, by_role[role])
