@@ -5,9 +5,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL); SQLite has none"
-)
+# Row locks, query plans and PostgreSQL's own statements: SQLite has none of them.
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
 
 
 def race(functions):

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from oncall import bulk
@@ -12,18 +11,17 @@ from oncall.choices import NotificationStatus
 from oncall.models import ChatMessage, Notification
 from sla.models import SlaEscalation, SlaReport
 from tests.pipelines.factories import PipelineFactory
+from tests.races import postgresql_only
 from tests.sla.factories import SlaReportFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["one-statement", "portable"])
+@pytest.fixture(params=[pytest.param("one-statement", marks=postgresql_only), "portable"])
 def path(request, monkeypatch):
     """Each way of inserting: the PostgreSQL statement, and Django's insert (as on SQLite) by pretending."""
     if request.param == "portable":
         monkeypatch.setattr(bulk.connection, "vendor", "sqlite")
-    elif connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     return request.param
 
 
