@@ -11,6 +11,11 @@ from django.utils.safestring import SafeString
 TREND_MONTHS = 12
 
 
+def counted(count: int, noun: str, plural_suffix: str = "s") -> str:
+    """3 → "3 late fixes", 1 → "1 late fix"."""
+    return f"{count} {noun}{'' if count == 1 else plural_suffix}"
+
+
 def percent_text(value: Decimal) -> str:
     """99.500 → "99.5", 100.000 → "100": the policy's numbers as people write them."""
     return f"{value.normalize():f}"
@@ -110,7 +115,7 @@ def _sparkline_label(months: list[date], reported: list[tuple[date, Decimal, boo
     return (
         f"Availability {span}: {len(reported)} of {len(months)} months computed; "
         f"latest {latest_pct} % ({latest_month:%b %Y}), lowest {low_pct} % ({low_month:%b %Y}); "
-        f"{len(missed)} month{'s' if len(missed) != 1 else ''} below the {percent_text(target)} % target"
+        f"{counted(len(missed), 'month')} below the {percent_text(target)} % target"
         + (f" ({', '.join(f'{month:%b %Y}' for month in missed)})." if missed else ".")
     )
 

@@ -20,14 +20,17 @@ from oncall.months import add_months
 from pipelines.models import Ownership, SlaPolicy
 from pipelines.querysets import RUNBOOK_TEXT
 
-from .charts import TREND_MONTHS, ComplianceChart, Sparkline, availability_sparkline, compliance_chart, percent_text
+from .charts import (
+    TREND_MONTHS,
+    ComplianceChart,
+    Sparkline,
+    availability_sparkline,
+    compliance_chart,
+    counted,
+    percent_text,
+)
 from .choices import DashboardShow, Dimension
 from .models import SlaEscalation, SlaReport, SlaReview
-
-
-def counted(count: int, noun: str, plural_suffix: str = "s") -> str:
-    """3 → "3 late fixes", 1 → "1 late fix"."""
-    return f"{count} {noun}{'' if count == 1 else plural_suffix}"
 
 
 def duration_text(value: timedelta) -> str:

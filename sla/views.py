@@ -29,6 +29,7 @@ from oncall.months import add_months, first_of_month, parse_month
 from oncall.permissions import acting_member, is_manager
 from oncall.queueing import task_enqueue
 
+from .charts import counted
 from .dashboard import escalation_lines, review_action_items, sla_dashboard, sla_print_sheet
 from .forms import SlaDashboardFilterForm
 from .models import SlaReport, SlaReview
@@ -430,7 +431,7 @@ class JobStatus:
     def label(self) -> str:
         label = JOB_LABELS.get(self.state, self.state.title())
         if self.ok and self.pipelines is not None:
-            return f"Done: figures for {self.pipelines} pipeline{'s' if self.pipelines != 1 else ''}."
+            return f"Done: figures for {counted(self.pipelines, 'pipeline')}."
         return label
 
     @property
