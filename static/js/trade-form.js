@@ -14,13 +14,16 @@
     if (!colleague || !wanted) { return; }
     if (step) { step.hidden = true; }
 
-    colleague.addEventListener("change", function () {
+    // Fill "In exchange for" with the chosen colleague's holidays, keeping the one chosen if it is theirs.
+    function fill() {
       var theirs = holidays[colleague.value] || [];
+      var chosen = wanted.value;
       var name = colleague.value ? colleague.options[colleague.selectedIndex].text.replace(/\s*\(.*\)$/, "") : "";
       // Keep the first option ("None: give it away"), replace the colleague's holidays.
       while (wanted.options.length > 1) { wanted.remove(1); }
       theirs.forEach(function (holiday) { wanted.add(new Option(holiday[1], String(holiday[0]))); });
-      wanted.selectedIndex = 0;
+      wanted.value = chosen;
+      if (wanted.selectedIndex < 0) { wanted.selectedIndex = 0; }
       if (status) {
         if (!colleague.value) {
           status.textContent = "Choose a colleague to see their holidays.";
@@ -30,7 +33,10 @@
           status.textContent = name + " has no future holiday shift: you can only give yours away.";
         }
       }
-    });
+    }
+    colleague.addEventListener("change", fill);
+    // A colleague may be chosen before this script runs (a slow page, or a form the browser restored).
+    fill();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", enhance);

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.templatetags.static import static
 from django.utils import timezone
 
 from oncall.choices import TradeStatus
@@ -92,3 +93,26 @@ def test_members_swap_holidays_through_the_pages(transactional_db, live_server, 
         expect(cell.locator(".badge", has_text="traded")).to_be_visible()
         page.goto(f"/oncall/?member={holder.user.username}&month={gave.date:%Y-%m}")
         expect(day_cell(page, gave.date)).not_to_contain_text(holder.name)
+
+
+@pytest.mark.browser
+def test_a_colleague_chosen_before_the_script_runs_still_gets_their_holidays(
+    transactional_db, live_server, signed_in_page
+):
+    # On a slow connection, or a form the browser restores, the colleague is chosen before the page's
+    # script runs: the script then offers their holidays at once, with no change event to react to.
+    pytest.importorskip("playwright.sync_api")
+    ada, bob = member_with_password("Ada Lovelace"), member_with_password("Bob Dylan")
+    rotation = rotation_with(
+        [ada, bob, TeamMemberFactory(), TeamMemberFactory()], generate_until=date(timezone.localdate().year + 1, 12, 31)
+    )
+    _, wanted = swap_within_the_window(ada, bob, rotation.window_years)
+    page = signed_in_page(ada.user.username, PASSWORD)
+    page.route("**/trade-form*.js", lambda route: route.abort())  # the script has not arrived yet
+    page.goto("/trades/new/")
+    page.get_by_label("Colleague").select_option(bob.user.username)
+    assert page.get_by_label("In exchange for").locator("option").count() == 1  # "None: give it away" only
+    page.unroute("**/trade-form*.js")
+    page.add_script_tag(url=static("js/trade-form.js"))  # and now it has
+    page.get_by_label("In exchange for").select_option(str(wanted.pk))
+    assert page.locator("#trade-colleague-status").text_content().endswith("of Bob Dylan to choose from.")
