@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 
@@ -66,12 +66,10 @@ def incident_signal_record(
     """Open the pipeline's automatic incident for a signal, or join the one that is open.
 
     Returns (incident, opened); (None, False) for a signal already recorded (same `key`), so a re-sent
-    run or a second watch changes nothing. The pipeline row is locked first: two failures arriving
-    together for one pipeline then make one incident, the second joining the first. Without a
-    pipeline, the signal opens or joins the open team-level incident.
+    run or a second watch changes nothing. Without a pipeline, the signal opens or joins the open
+    team-level incident.
     """
-    if pipeline is not None:
-        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
+    _signals_lock(pipeline)
     if IncidentSignal.objects.filter(key=key).exists():
         return None, False
     open_incidents = Incident.objects.select_for_update().unresolved().filter(automatic=True)
@@ -95,6 +93,21 @@ def incident_signal_record(
     Incident.objects.filter(pk=incident.pk).update(signal_count=F("signal_count") + 1)
     incident.signal_count += 1  # the row is locked (or new), so the count read with it was current
     return incident, opened
+
+
+def _signals_lock(pipeline: Pipeline | None) -> None:
+    """Take turns with other signals for the same incident until this transaction ends.
+
+    Signals arriving together for one pipeline, or for none, then make one incident, the later joining
+    the first, and a signal delivered twice at once is recorded once. A pipeline's signals lock its row;
+    team-level ones have no row to lock, so they share an advisory lock on PostgreSQL. (SQLite, the
+    embedded default, lets one transaction write at a time.)
+    """
+    if pipeline is not None:
+        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('incidents: team-level signals'))")
 
 
 @transaction.atomic

@@ -94,6 +94,12 @@ class Incident(models.Model):
                 condition=Q(automatic=True) & ~Q(status=IncidentStatus.RESOLVED),
                 name="%(app_label)s_%(class)s_one_open_automatic_per_pipeline",
             ),
+            # The constraint above lets any number of rows without a pipeline through (NULLs differ).
+            models.UniqueConstraint(
+                fields=["automatic"],
+                condition=Q(automatic=True, pipeline__isnull=True) & ~Q(status=IncidentStatus.RESOLVED),
+                name="%(app_label)s_%(class)s_one_open_automatic_team_level",
+            ),
         ]
         # `/api/incidents/` pages newest detected first by cursor: each of its filters reads one page through
         # one of these, in that order, instead of sorting every matching incident.

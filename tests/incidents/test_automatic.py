@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from incidents.models import ChatChannel, Incident
 from oncall.models import ChatMessage, Notification
 from pipelines.models import Ownership
 from pipelines.services import run_upsert
+from tests.incidents.factories import IncidentFactory
 from tests.pipelines.factories import PipelineFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +158,12 @@ def test_alert_severity_maps_the_label():
 def test_signal_record_ignores_a_run_status_without_meaning(pipeline):
     run = RunFactory(pipeline=pipeline, scheduled_for=TUESDAY, status="running")
     assert run_signal_record(run=run) is None
+
+
+def test_the_database_holds_one_open_automatic_incident_per_pipeline_and_one_for_the_team(pipeline):
+    for about in (pipeline, None):
+        IncidentFactory(pipeline=about, automatic=True)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            IncidentFactory(pipeline=about, automatic=True)
+        IncidentFactory(pipeline=about, automatic=False)  # people may open as many as they need
+    IncidentFactory(pipeline=PipelineFactory(), automatic=True)  # another pipeline's has its own place

@@ -3,23 +3,15 @@
 from datetime import UTC, datetime, time
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from oncall.models import Notification
 from pipelines.models import DelayRule, Run
 from pipelines.services import delay_contacts_notify
+from tests.migrating import migrate, migrate_to_the_latest
 
 BEFORE = [("pipelines", "0005_sla_percentages_bounded")]
 AFTER = [("pipelines", "0006_delay_contacts_keyed_by_pipeline")]
 KIND = "pipelines.delay-contact"
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def told(old, about: str, key: str) -> None:
@@ -63,7 +55,7 @@ def test_old_keys_name_the_pipeline_by_id_and_go_back():
         "delay-contact-901-2026-02-03:ray@example.com",
         "delay-contact-902-2026-03-04:ray@example.com",
     }
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_the_latest()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -73,7 +65,7 @@ def test_a_message_sent_before_the_migration_is_not_sent_again():
     ray = old.get_model("pipelines", "Contact").objects.create(name="Ray Charley", email="ray@example.com")
     rule = old.get_model("pipelines", "DelayRule").objects.create(pipeline=sales, contact=ray, days_after_deadline=2)
     told(old, "Sales: delay contact Ray Charley", f"delay-contact-{rule.pk}-2026-11-24:ray@example.com")
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_the_latest()
 
     Run.objects.create(
         pipeline=DelayRule.objects.get().pipeline, external_id="r1", scheduled_for=datetime(2026, 11, 23, 6, tzinfo=UTC),

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_the_latest
 
 BEFORE = [
     ("oncall", "0004_key_the_imported_rotation"),
@@ -14,13 +14,6 @@ BEFORE = [
     ("sla", None),
 ]
 SIGNED = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([node for node in targets if node[1]]).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,7 +43,7 @@ def test_policy_reports_reviews_escalations_and_their_history_keep_their_rows():
 
     ContentType.objects.get_or_create(app_label="incidents", model="slareport")
 
-    new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    new = migrate_to_the_latest()
 
     policy = new.get_model("pipelines", "SlaPolicy").objects.get()
     assert (policy.deadline, policy.delay_threshold) == (time(7, 30), timedelta(hours=2))
@@ -68,7 +61,7 @@ def test_policy_reports_reviews_escalations_and_their_history_keep_their_rows():
 @pytest.mark.django_db(transaction=True)
 def test_the_moved_constraints_still_hold():
     migrate(BEFORE)
-    new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    new = migrate_to_the_latest()
     pipeline = new.get_model("pipelines", "Pipeline").objects.create(name="Profit Pipeline", slug="profit-pipeline")
     Escalation = new.get_model("sla", "SlaEscalation")
     Escalation.objects.create(pipeline=pipeline, month=date(2026, 10, 1), dimension="quality")
