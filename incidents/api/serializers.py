@@ -1,4 +1,5 @@
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +11,7 @@ from incidents.services import Deadlines, incident_deadlines_for
 from oncall.api.serializers import MemberUsernameField
 from oncall.api.validation import ValidatedModelSerializer
 from oncall.models import TeamMember
+from oncall.permissions import is_manager
 from pipelines.models import Pipeline
 
 # Alertmanager's own words for an alert's state (webhook version 4).
@@ -142,6 +144,21 @@ class ChatChannelSerializer(ValidatedModelSerializer):
     class Meta:
         model = ChatChannel
         fields = ["id", "name", "kind", "url", "pipeline", "active"]
+        extra_kwargs = {"url": {"help_text": "Managers read it whole; others read only its scheme and host."}}
+
+    def to_representation(self, channel):
+        """A webhook URL is a credential (whoever holds it posts as the portal): only managers read it whole."""
+        shown = super().to_representation(channel)
+        request = self.context.get("request")
+        if request is None or not is_manager(request.user):
+            shown["url"] = url_without_secrets(shown["url"])
+        return shown
+
+
+def url_without_secrets(url: str) -> str:
+    """`https://hooks.slack.com/services/T0/B0/xyz` → `https://hooks.slack.com/`: where it goes, not how."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/"
 
 
 class AlertmanagerAlertSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from incidents.api.serializers import url_without_secrets
 from incidents.automatic import incident_signal_record
 from incidents.choices import SignalKind
 from incidents.models import ChatChannel
@@ -83,10 +84,27 @@ def test_managers_manage_channels_through_the_api_and_others_only_read(manager_a
         "pipeline": pipeline.slug, "active": True,
     }  # fmt: skip
     assert manager_api.post("/api/channels/", {"name": "x", "kind": "irc", "url": "https://e.com"}).status_code == 400
-    assert api.get("/api/channels/").json()["results"][0]["name"] == "#profit"
+    # A webhook URL is a credential: members see where a channel posts, not the URL itself.
+    assert api.get("/api/channels/").json()["results"][0] | {"id": 0} == created.json() | {
+        "id": 0, "url": "https://example.com/",
+    }  # fmt: skip
+    assert manager_api.get(f"/api/channels/{created.json()['id']}/").json()["url"] == "https://example.com/hook"
     assert api.patch(f"/api/channels/{created.json()['id']}/", {"active": False}).status_code == 403
     out = StringIO()
     call_command("create_service_token", "airflow", stdout=out)
     service = APIClient()
     service.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split(': ')[1].strip()}")
     assert service.get("/api/channels/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://hooks.slack.com/services/T000/B000/XXXX", "https://hooks.slack.com/"),
+        ("https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers?sig=s3cret", "https://prod-12.westeurope.logic.azure.com:443/"),
+        ("https://user:password@chat.example.com/hooks/1", "https://chat.example.com/"),
+        ("http://127.0.0.1:8065/hooks/abc", "http://127.0.0.1:8065/"),
+    ],
+)  # fmt: skip
+def test_a_channel_url_without_its_secrets_keeps_only_where_it_goes(url, shown):
+    assert url_without_secrets(url) == shown
