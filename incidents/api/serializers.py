@@ -158,7 +158,7 @@ class ChatChannelSerializer(ValidatedModelSerializer):
 def url_without_secrets(url: str) -> str:
     """`https://hooks.slack.com/services/T0/B0/xyz` → `https://hooks.slack.com/`: where it goes, not how."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/"  # the host and port, without user and password
 
 
 class AlertmanagerAlertSerializer(serializers.Serializer):

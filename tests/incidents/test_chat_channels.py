@@ -104,6 +104,7 @@ def test_managers_manage_channels_through_the_api_and_others_only_read(manager_a
         ("https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers?sig=s3cret", "https://prod-12.westeurope.logic.azure.com:443/"),
         ("https://user:password@chat.example.com/hooks/1", "https://chat.example.com/"),
         ("http://127.0.0.1:8065/hooks/abc", "http://127.0.0.1:8065/"),
+        ("http://[::1]:8065/hooks/abc", "http://[::1]:8065/"),
     ],
 )  # fmt: skip
 def test_a_channel_url_without_its_secrets_keeps_only_where_it_goes(url, shown):
