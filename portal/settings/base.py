@@ -255,9 +255,24 @@ SPECTACULAR_SETTINGS = {
 # REDIS_URL is set, else files under var/ (a process-local memory cache would let each worker
 # count on its own).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def redis_cache(url: str) -> dict:
+    """Redis as a cache the portal can do without: while Redis is down or slow, every read is a miss and
+    every write is dropped (and logged), so pages, sign-in and run posts go on, unthrottled and with
+    sessions read from the database, instead of failing."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "portal",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
+        redis_cache(REDIS_URL)
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
     )

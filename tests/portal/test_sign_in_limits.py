@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
+from portal.settings.base import redis_cache
 from tests.conftest import NOW
 from tests.oncall.factories import UserFactory
 
@@ -79,16 +80,15 @@ def test_token_exchange_locks_out_after_repeated_failures(jasmine, clock):
 
 SHARED_CACHES = {"files": "django.core.cache.backends.filebased.FileBasedCache"}
 if os.environ.get("REDIS_URL"):
-    SHARED_CACHES["redis"] = "django.core.cache.backends.redis.RedisCache"
+    SHARED_CACHES["redis"] = redis_cache(os.environ["REDIS_URL"])["BACKEND"]
 
 
 @pytest.mark.parametrize("backend", sorted(SHARED_CACHES))
 def test_token_exchange_is_throttled_per_address_on_the_shared_cache(backend, settings, tmp_path, jasmine):
     location = os.environ.get("REDIS_URL") if backend == "redis" else str(tmp_path / "cache")
     # A prefix of its own, so the test neither sees nor leaves counts in a cache others use.
-    settings.CACHES = {
-        "default": {"BACKEND": SHARED_CACHES[backend], "LOCATION": location, "KEY_PREFIX": f"test-{uuid.uuid4()}"}
-    }
+    shared = redis_cache(location) if backend == "redis" else {"BACKEND": SHARED_CACHES[backend], "LOCATION": location}
+    settings.CACHES = {"default": shared | {"KEY_PREFIX": f"test-{uuid.uuid4()}"}}
     api = APIClient()
     rate = int(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].split("/")[0])
     # Different usernames each time: the throttle, not the lockout, stops this.
