@@ -6,13 +6,14 @@ one automatic incident per pipeline, and the pipeline's recovery resolves it.
 
 import hashlib
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from oncall.calendar import team_closed_days
 from oncall.models import TeamMember
@@ -69,18 +70,19 @@ def incident_signal_record(
     run or a second watch changes nothing. Without a pipeline, the signal opens or joins the open
     team-level incident.
     """
+    summary = Truncator(summary).chars(IncidentSignal._meta.get_field("summary").max_length)
     _signals_lock(pipeline)
     if IncidentSignal.objects.filter(key=key).exists():
         return None, False
+    if severity is None:
+        severity = pipeline_severity(has_critical_team=bool(pipeline and pipeline.critical_downstream_team_id))
     open_incidents = Incident.objects.select_for_update().unresolved().filter(automatic=True)
     incident = open_incidents.filter(pipeline=pipeline).first()
     opened = incident is None
     if opened:
-        if severity is None:
-            severity = pipeline_severity(has_critical_team=bool(pipeline and pipeline.critical_downstream_team_id))
         incident = incident_open(
             pipeline=pipeline,
-            title=summary[:200],
+            title=Truncator(summary).chars(Incident._meta.get_field("title").max_length),
             severity=severity,
             detected_at=min(at, now),
             description=f"Opened by the portal: {summary}",
@@ -89,10 +91,25 @@ def incident_signal_record(
         )
     else:
         IncidentNote.objects.create(incident=incident, at=now, text=f"Joined: {summary}")
-    IncidentSignal.objects.create(incident=incident, kind=kind, key=key[:255], at=now, summary=summary[:300], run=run)
+        if SEVERITY_RANK[severity] < SEVERITY_RANK[incident.severity]:
+            _severity_raise(incident, severity, now=now)
+    IncidentSignal.objects.create(incident=incident, kind=kind, key=key, at=now, summary=summary, run=run)
     Incident.objects.filter(pk=incident.pk).update(signal_count=F("signal_count") + 1)
     incident.signal_count += 1  # the row is locked (or new), so the count read with it was current
     return incident, opened
+
+
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity.values)}  # 0 is the most severe
+
+
+def _severity_raise(incident: Incident, severity: str, *, now: datetime) -> None:
+    """A more severe signal joined: the incident takes its severity (and, if critical, its deadlines)."""
+    before = incident.get_severity_display()
+    incident.severity = severity
+    Incident.objects.filter(pk=incident.pk).update(severity=severity)
+    IncidentNote.objects.create(
+        incident=incident, at=now, text=f"Severity raised from {before} to {incident.get_severity_display()}."
+    )
 
 
 def _signals_lock(pipeline: Pipeline | None) -> None:
@@ -124,11 +141,21 @@ def incident_recover(
     incident = Incident.objects.select_for_update().unresolved().filter(pipeline=pipeline, automatic=True).first()
     if incident is None:
         return None
-    if newer_than is not None:
-        failed = list(incident.signals.filter(run__isnull=False).values_list("run__scheduled_for", flat=True))
-        if not recovers(newer_than, failed):
-            return None
+    if newer_than is not None and not recovers(newer_than, _failed_occurrences(incident)):
+        return None
     return _resolve_automatically(incident, reason=reason, at=at, now=now)
+
+
+def _failed_occurrences(incident: Incident) -> list[datetime]:
+    """What a success must be at least as recent as to recover the incident: each failed or overdue run's
+    occurrence, and the start of each day whose delivery was missed."""
+    occurrences = []
+    for kind, at, scheduled_for in incident.signals.values_list("kind", "at", "run__scheduled_for"):
+        if scheduled_for is not None:
+            occurrences.append(scheduled_for)
+        elif kind == SignalKind.MISSED_DELIVERY:  # recorded on the day it was missed (the UTC date)
+            occurrences.append(datetime.combine(at.astimezone(UTC).date(), time.min, tzinfo=UTC))
+    return occurrences
 
 
 def _resolve_automatically(incident: Incident, *, reason: str, at: datetime, now: datetime) -> Incident:
@@ -161,10 +188,17 @@ def run_signal_record(*, run: Run, now: datetime | None = None) -> Incident | No
     """A run as recorded: a failure opens or joins the pipeline's incident, a success resolves it."""
     now = now or timezone.now()
     if run.status == RunStatus.FAILED:
+        if Run.objects.filter(
+            pipeline_id=run.pipeline_id, status=RunStatus.SUCCESS, scheduled_for__gt=run.scheduled_for
+        ).exists():
+            return None  # an old occurrence (a backfill, a late report): the pipeline has recovered since
         summary = f"run {run.external_id} failed (scheduled {run.scheduled_for:%Y-%m-%d %H:%M} UTC)"
         at = run.finished_at or now
+        # Each attempt of the run fails on its own (an orchestrator re-runs a run under the same id);
+        # the same attempt re-sent counts once.
+        attempt = run.finished_at or run.started_at or run.scheduled_for
         return incident_signal_record(
-            pipeline=run.pipeline, kind=SignalKind.FAILED_RUN, key=f"run-failed-{run.pk}",
+            pipeline=run.pipeline, kind=SignalKind.FAILED_RUN, key=f"run-failed-{run.pk}-{attempt:%Y%m%dT%H%M%S.%f}",
             summary=summary, at=at, now=now, run=run,
         )[0]  # fmt: skip
     if run.status == RunStatus.SUCCESS:
@@ -306,10 +340,9 @@ def _digest(token: str) -> str:
 
 def alert_key(alert: dict) -> str:
     """One firing of one alert: Alertmanager's fingerprint (else its labels) and when it started."""
-    identity = (
-        alert.get("fingerprint")
-        or hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(alert["labels"].items())).encode()).hexdigest()[:16]
-    )
+    identity = alert.get("fingerprint") or "|".join(f"{k}={v}" for k, v in sorted(alert["labels"].items()))
+    if not identity.isalnum() or len(identity) > 32:  # Alertmanager's are 16 hex digits; the key must stay short
+        identity = hashlib.sha256(identity.encode()).hexdigest()[:32]
     return f"alert-{identity}-{alert['startsAt']:%Y%m%dT%H%M%S.%f}"
 
 
@@ -346,13 +379,32 @@ def alerts_record(*, alerts: list[dict], now: datetime | None = None) -> dict[st
     return counts
 
 
+# What an incident an alert opened still waits for, by the kind of signal that joined it.
+WAITING_FOR = {
+    SignalKind.FAILED_RUN: "the failed run",
+    SignalKind.OVERDUE_RUN: "the overdue run",
+    SignalKind.MISSED_DELIVERY: "the missed delivery",
+    SignalKind.ALERT: "the other alerts firing",
+}
+
+
 @transaction.atomic
 def _alert_resolve(*, key: str, name: str, at: datetime, now: datetime) -> Incident | None:
-    """Resolve the incident this alert opened (its first signal), if it is still open."""
-    signal = IncidentSignal.objects.filter(key=key).select_related("incident").first()
+    """Mark this alert resolved; its open incident resolves when it holds nothing else still wrong.
+
+    An incident a failed run, an overdue run or a missed delivery joined waits for the pipeline's
+    recovery; one several alerts opened and joined waits for the last of them.
+    """
+    signal = IncidentSignal.objects.filter(key=key, resolved_at__isnull=True).first()
     if signal is None:
         return None
     incident = Incident.objects.select_for_update().unresolved().filter(pk=signal.incident_id).first()
-    if incident is None or incident.signals.order_by("pk").values_list("key", flat=True).first() != key:
+    if incident is None:
+        return None
+    IncidentSignal.objects.filter(pk=signal.pk).update(resolved_at=now)
+    waiting = incident.signals.exclude(pk=signal.pk).exclude(kind=SignalKind.ALERT, resolved_at__isnull=False)
+    if kinds := set(waiting.values_list("kind", flat=True)):
+        still = " and ".join(WAITING_FOR[kind] for kind in SignalKind.values if kind in kinds)
+        IncidentNote.objects.create(incident=incident, at=now, text=f"alert {name} resolved; still open for {still}")
         return None
     return _resolve_automatically(incident, reason=f"alert {name} resolved", at=at, now=now)

@@ -204,6 +204,8 @@ class IncidentSignal(models.Model):
     at = models.DateTimeField()
     summary = models.CharField(max_length=300)
     run = models.ForeignKey("pipelines.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # When an alert's "resolved" arrived: the incident resolves once every signal it holds is an alert resolved.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -7,6 +7,8 @@ from incidents.choices import IncidentStatus, SignalKind
 from incidents.models import Incident
 from tests.conftest import NOW
 
+from .test_automatic import record
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/alerts/alertmanager/"
@@ -86,3 +88,40 @@ def test_malformed_payloads_are_400_and_only_services_and_managers_post(service,
     assert manager_api.post(URL, webhook(), format="json").status_code == 200
     assert APIClient().post(URL, webhook(), format="json").status_code == 401
     assert service.get("/api/incidents/").status_code == 403  # a service token posts runs and alerts, nothing else
+
+
+def test_an_alert_resolving_leaves_open_an_incident_a_failed_run_joined(service, pipeline):
+    service.post(URL, webhook(alert(pipeline=pipeline.slug, severity="info")), format="json")
+    record(pipeline, "run-1", "failed", NOW.replace(hour=6))
+    resolved = service.post(URL, webhook(alert("resolved", pipeline=pipeline.slug)), format="json").json()
+    assert resolved["resolved"] == 0
+    incident = Incident.objects.get()
+    assert incident.status == IncidentStatus.OPEN  # the pipeline is still failing
+    assert incident.notes.last().text == "alert ProfitRowsLow resolved; still open for the failed run"
+
+
+def test_an_incident_of_several_alerts_is_resolved_when_the_last_of_them_resolves(service, pipeline):
+    service.post(
+        URL, webhook(alert(pipeline=pipeline.slug), alert(fingerprint="b2", pipeline=pipeline.slug)), format="json"
+    )
+    service.post(URL, webhook(alert("resolved", pipeline=pipeline.slug)), format="json")
+    assert Incident.objects.get().status == IncidentStatus.OPEN
+    assert (
+        service.post(URL, webhook(alert("resolved", fingerprint="b2", pipeline=pipeline.slug)), format="json").json()[
+            "resolved"
+        ]
+        == 1
+    )
+    assert Incident.objects.get().status == IncidentStatus.RESOLVED
+
+
+def test_a_long_annotation_or_fingerprint_is_recorded_cut_and_counts_once(service, pipeline):
+    long = alert(pipeline=pipeline.slug, fingerprint="f" * 300)
+    long["annotations"] = {"summary": "rows below expectation " * 300}
+    for _ in range(2):  # Alertmanager repeats a firing alert
+        response = service.post(URL, webhook(long), format="json")
+        assert response.status_code == 200, response.content
+    incident = Incident.objects.get()
+    assert incident.signal_count == 1 and len(incident.title) <= 200 and incident.title.endswith("…")
+    resolved = {**long, "status": "resolved", "endsAt": "2026-11-25T11:58:00Z"}
+    assert service.post(URL, webhook(resolved), format="json").json()["resolved"] == 1

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidents.automatic import alert_severity, recovers, run_signal_record
+from incidents.automatic import alert_severity, incident_signal_record, recovers, run_signal_record
 from incidents.choices import IncidentStatus, SignalKind
 from incidents.models import ChatChannel, Incident
 from oncall.models import ChatMessage, Notification
@@ -69,7 +69,8 @@ def test_a_failed_run_posted_costs_the_same_queries_and_one_hand_over_per_outbox
         upstream = dependent
     for n in range(channels):
         ChatChannel.objects.create(name=f"#alerts-{n}", kind="slack", url=f"http://127.0.0.1:9/{n}")
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(23):
+    # 24: one of them asks whether a newer occurrence has succeeded since (then an old failure opens nothing).
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(24):
         post_run(service, pipeline, "run-1", "failed")
     incident = Incident.objects.get()
     owners = {ownership.member.email for ownership in Ownership.objects.select_related("member")}
@@ -167,3 +168,40 @@ def test_the_database_holds_one_open_automatic_incident_per_pipeline_and_one_for
             IncidentFactory(pipeline=about, automatic=True)
         IncidentFactory(pipeline=about, automatic=False)  # people may open as many as they need
     IncidentFactory(pipeline=PipelineFactory(), automatic=True)  # another pipeline's has its own place
+
+
+def test_a_run_cleared_and_run_again_that_fails_again_opens_a_new_incident(pipeline):
+    # An orchestrator re-runs a run under the same id: each attempt that fails is a failure of its own.
+    first = record(pipeline, "run-1", "failed")
+    record(pipeline, "run-1", "success")
+    retried = {
+        "started_at": first.started_at + timedelta(hours=2),
+        "finished_at": first.finished_at + timedelta(hours=2),
+    }
+    run_upsert(pipeline=pipeline, external_id="run-1", values={"status": "failed", **retried})
+    run_upsert(pipeline=pipeline, external_id="run-1", values={"status": "failed", **retried})  # re-sent: once
+    assert [(i.status, i.signal_count) for i in Incident.objects.order_by("pk")] == [
+        (IncidentStatus.RESOLVED, 1), (IncidentStatus.OPEN, 1)
+    ]  # fmt: skip
+
+
+def test_a_failure_older_than_the_latest_success_opens_nothing(pipeline):
+    # A backfill, or a late delivery of an old attempt: the pipeline has recovered since.
+    record(pipeline, "today", "success", TUESDAY)
+    record(pipeline, "last-week", "failed", TUESDAY - timedelta(days=7))
+    assert not Incident.objects.exists()
+    record(pipeline, "today-again", "failed", TUESDAY + timedelta(hours=1))
+    assert Incident.objects.get().signal_count == 1
+
+
+def test_a_more_severe_signal_joining_raises_the_incidents_severity(pipeline):
+    incident, _ = incident_signal_record(
+        pipeline=pipeline, kind=SignalKind.ALERT, key="alert-info", summary="alert RowsLow firing",
+        at=TUESDAY, now=TUESDAY, severity="minor",
+    )  # fmt: skip
+    record(pipeline, "run-1", "failed")  # the pipeline feeds a critical downstream team
+    incident.refresh_from_db()
+    assert incident.severity == "critical" and incident.signal_count == 2
+    assert [note.text for note in incident.notes.all()][-2:] == [
+        "Joined: run run-1 failed (scheduled 2026-11-24 06:00 UTC)", "Severity raised from Minor to Critical."
+    ]  # fmt: skip

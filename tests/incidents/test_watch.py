@@ -129,12 +129,26 @@ def test_watch_at_an_instant_does_everything_once_and_nothing_the_second_time(on
     assert snapshot() == first
 
 
+def test_a_success_of_an_earlier_day_does_not_resolve_a_missed_delivery():
+    pipeline = PipelineFactory()
+    yesterday = delivered(pipeline, TUESDAY - timedelta(days=1), 7)
+    missed_deliveries_open(now=at(TUESDAY, 8, 5))
+    run_signal_record(run=yesterday, now=at(TUESDAY, 8, 30))  # re-sent by the orchestrator
+    assert Incident.objects.get().status == "open"
+    run_signal_record(run=delivered(pipeline, TUESDAY, 9), now=at(TUESDAY, 9, 1))
+    assert Incident.objects.get().status == "resolved"
+
+
 def test_watch_without_at_uses_now_and_refuses_a_malformed_instant():
     out = StringIO()
     call_command("watch", stdout=out)
     assert out.getvalue().startswith("2026-11-25 12:00:00 UTC: ")
     with pytest.raises(CommandError, match="not an ISO 8601 instant"):
         call_command("watch", "--at", "yesterday")
+    # Incidents detected in the future would refuse every later step (acknowledged before detected).
+    with pytest.raises(CommandError, match="is in the future"):
+        call_command("watch", "--at", "2026-11-25T12:01:00Z")
+    assert not Incident.objects.exists()
 
 
 def test_a_missed_delivery_is_opened_at_the_deadline_in_the_policys_zone():

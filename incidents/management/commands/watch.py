@@ -25,5 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, at=None, **options):
         now = parse_instant(at) if at else timezone.now()
+        if now > timezone.now():
+            # Incidents detected in the future could be neither acknowledged nor resolved until then.
+            raise CommandError(f"“{at}” is in the future: the watch replays an instant that has passed, or now.")
         counts = watch(now=now)
         self.stdout.write(f"{now:%Y-%m-%d %H:%M:%S} UTC: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
