@@ -5,16 +5,19 @@ one automatic incident per pipeline, and the pipeline's recovery resolves it.
 """
 
 import hashlib
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from oncall.bulk import bulk_insert
 from oncall.calendar import team_closed_days
 from oncall.models import TeamMember
 from pipelines import deliveries
@@ -27,7 +30,7 @@ from .choices import IncidentStatus, Severity, SignalKind
 from .communications import delay_notices_send
 from .exceptions import IncidentStepError
 from .models import AcknowledgeLinkUse, Incident, IncidentNote, IncidentSignal
-from .services import incident_open, incident_step, incidents_escalate_silence
+from .services import NewIncident, incident_step, incidents_escalate_silence, incidents_open
 
 # --- the rules, over plain values -----------------------------------------------------------------
 
@@ -50,9 +53,22 @@ def recovers(success_scheduled_for: datetime, failed_scheduled_fors: Collection[
 # --- opening, joining, resolving ------------------------------------------------------------------
 
 
-# No savepoint of its own: every caller (a run delivery, the watch, an alert) lets a failure here end its
-# whole transaction, so the savepoint would only cost two queries per signal.
-@transaction.atomic(savepoint=False)
+@dataclass(frozen=True)
+class Signal:
+    """A failed or overdue run, a missed delivery or an alert, about a pipeline (None: about the team).
+
+    `key` names it, so a signal delivered twice counts once; `severity` None is the pipeline's own.
+    """
+
+    pipeline: Pipeline | None
+    kind: str
+    key: str
+    summary: str
+    at: datetime
+    run: Run | None = None
+    severity: str | None = None
+
+
 def incident_signal_record(
     *,
     pipeline: Pipeline | None,
@@ -70,59 +86,132 @@ def incident_signal_record(
     run or a second watch changes nothing. Without a pipeline, the signal opens or joins the open
     team-level incident.
     """
-    summary = Truncator(summary).chars(IncidentSignal._meta.get_field("summary").max_length)
-    _signals_lock(pipeline)
-    if IncidentSignal.objects.filter(key=key).exists():
-        return None, False
-    if severity is None:
-        severity = pipeline_severity(has_critical_team=bool(pipeline and pipeline.critical_downstream_team_id))
-    open_incidents = Incident.objects.select_for_update().unresolved().filter(automatic=True)
-    incident = open_incidents.filter(pipeline=pipeline).first()
-    opened = incident is None
-    if opened:
-        incident = incident_open(
-            pipeline=pipeline,
-            title=Truncator(summary).chars(Incident._meta.get_field("title").max_length),
-            severity=severity,
-            detected_at=min(at, now),
-            description=f"Opened by the portal: {summary}",
-            automatic=True,
-            now=now,
+    return incident_signals_record([Signal(pipeline, kind, key, summary, at, run, severity)], now=now)[0]
+
+
+SUMMARY_LENGTH = IncidentSignal._meta.get_field("summary").max_length
+TITLE_LENGTH = Incident._meta.get_field("title").max_length
+
+
+# No savepoint of its own: every caller (a run delivery, the watch, an alert) lets a failure here end its
+# whole transaction, so the savepoint would only cost two queries per call.
+@transaction.atomic(savepoint=False)
+def incident_signals_record(signals: Sequence[Signal], *, now: datetime) -> list[tuple[Incident | None, bool]]:
+    """`incident_signal_record` for many signals at once (the watch on a morning when every delivery is
+    missing): in a fixed number of queries whatever their number, but one more per severity raised.
+
+    Returns (incident, opened) for each signal, in order. Of several signals for one pipeline, the first
+    opens its incident (if none is open) and the others join it.
+    """
+    signals = [replace(each, summary=Truncator(each.summary).chars(SUMMARY_LENGTH)) for each in signals]
+    _signals_lock([each.pipeline for each in signals])
+    seen = set(IncidentSignal.objects.filter(key__in={each.key for each in signals}).values_list("key", flat=True))
+    fresh = []  # the places of the signals to record
+    for index, each in enumerate(signals):
+        if each.key not in seen:
+            seen.add(each.key)
+            fresh.append(index)
+    about = [each.pipeline.pk if each.pipeline else None for each in signals]  # a pipeline's id, or None: the team
+    incident_of = _open_automatic_incidents({about[index] for index in fresh})
+    openers = {}  # by pipeline id (or None), the place of the signal that opens its incident
+    for index in fresh:
+        if about[index] not in incident_of:
+            openers.setdefault(about[index], index)
+    opened = incidents_open(
+        [
+            NewIncident(
+                pipeline=signals[index].pipeline,
+                title=Truncator(signals[index].summary).chars(TITLE_LENGTH),
+                severity=_severity_of(signals[index]),
+                detected_at=min(signals[index].at, now),
+                description=f"Opened by the portal: {signals[index].summary}",
+                automatic=True,
+            )
+            for index in openers.values()
+        ],
+        now=now,
+    )
+    incident_of |= dict(zip(openers, opened, strict=True))
+    results: list[tuple[Incident | None, bool]] = [(None, False)] * len(signals)
+    notes = []
+    for index in fresh:
+        each, incident = signals[index], incident_of[about[index]]
+        results[index] = (incident, openers.get(about[index]) == index)
+        if not results[index][1]:
+            notes.append(IncidentNote(incident=incident, at=now, text=f"Joined: {each.summary}"))
+            if SEVERITY_RANK[_severity_of(each)] < SEVERITY_RANK[incident.severity]:
+                notes.append(_severity_raise(incident, _severity_of(each), now=now))
+    bulk_insert(IncidentNote, notes)
+    bulk_insert(
+        IncidentSignal,
+        [
+            IncidentSignal(
+                incident=incident_of[about[index]],
+                kind=signals[index].kind,
+                key=signals[index].key,
+                at=now,
+                summary=signals[index].summary,
+                run=signals[index].run,
+            )
+            for index in fresh
+        ],
+    )
+    # The rows are locked (or new), so the counts read with them were current.
+    added = Counter(incident_of[about[index]].pk for index in fresh)
+    for count in set(added.values()):
+        Incident.objects.filter(pk__in=[pk for pk, n in added.items() if n == count]).update(
+            signal_count=F("signal_count") + count
         )
-    else:
-        IncidentNote.objects.create(incident=incident, at=now, text=f"Joined: {summary}")
-        if SEVERITY_RANK[severity] < SEVERITY_RANK[incident.severity]:
-            _severity_raise(incident, severity, now=now)
-    IncidentSignal.objects.create(incident=incident, kind=kind, key=key, at=now, summary=summary, run=run)
-    Incident.objects.filter(pk=incident.pk).update(signal_count=F("signal_count") + 1)
-    incident.signal_count += 1  # the row is locked (or new), so the count read with it was current
-    return incident, opened
+    for incident in {incident.pk: incident for incident in incident_of.values()}.values():
+        incident.signal_count += added[incident.pk]
+    return results
+
+
+def _severity_of(signal: Signal) -> str:
+    if signal.severity is not None:
+        return signal.severity
+    return pipeline_severity(has_critical_team=bool(signal.pipeline and signal.pipeline.critical_downstream_team_id))
+
+
+def _open_automatic_incidents(about: set[int | None]) -> dict[int | None, Incident]:
+    """The open automatic incident of each pipeline id (None: the team's), locked, where there is one."""
+    if not about:
+        return {}
+    wanted = Q(pipeline_id__in=about - {None})
+    if None in about:
+        wanted |= Q(pipeline__isnull=True)
+    incidents = Incident.objects.select_for_update().unresolved().filter(wanted, automatic=True)
+    return {incident.pipeline_id: incident for incident in incidents}
 
 
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity.values)}  # 0 is the most severe
 
 
-def _severity_raise(incident: Incident, severity: str, *, now: datetime) -> None:
-    """A more severe signal joined: the incident takes its severity (and, if critical, its deadlines)."""
+def _severity_raise(incident: Incident, severity: str, *, now: datetime) -> IncidentNote:
+    """A more severe signal joined: the incident takes its severity (and, if critical, its deadlines);
+    the note that says so, to record."""
     before = incident.get_severity_display()
     incident.severity = severity
     Incident.objects.filter(pk=incident.pk).update(severity=severity)
-    IncidentNote.objects.create(
+    return IncidentNote(
         incident=incident, at=now, text=f"Severity raised from {before} to {incident.get_severity_display()}."
     )
 
 
-def _signals_lock(pipeline: Pipeline | None) -> None:
-    """Take turns with other signals for the same incident until this transaction ends.
+def _signals_lock(pipelines: Iterable[Pipeline | None]) -> None:
+    """Take turns with other signals for the same incidents until this transaction ends.
 
     Signals arriving together for one pipeline, or for none, then make one incident, the later joining
-    the first, and a signal delivered twice at once is recorded once. A pipeline's signals lock its row;
-    team-level ones have no row to lock, so they share an advisory lock on PostgreSQL. (SQLite, the
-    embedded default, lets one transaction write at a time.)
+    the first, and a signal delivered twice at once is recorded once. A pipeline's signals lock its row
+    (many rows in the order of their ids, so two callers never wait on each other); team-level ones have
+    no row to lock, so they share an advisory lock on PostgreSQL. (SQLite, the embedded default, lets one
+    transaction write at a time.)
     """
-    if pipeline is not None:
-        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).values_list("pk", flat=True).first()
-    elif connection.vendor == "postgresql":
+    pipelines = list(pipelines)
+    ids = sorted({pipeline.pk for pipeline in pipelines if pipeline is not None})
+    if ids:
+        list(Pipeline.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    if None in pipelines and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('incidents: team-level signals'))")
 
@@ -225,18 +314,21 @@ def overdue_runs_open(*, now: datetime) -> int:
         .exclude(pk__in=IncidentSignal.objects.filter(kind=SignalKind.OVERDUE_RUN).values("run_id"))
         .select_related("pipeline")
     )
-    opened = 0
-    for run in runs:
-        summary = (
-            f"run {run.external_id} still running after {run.pipeline.expected_duration} "
-            f"(started {run.started_at:%H:%M} UTC)"
+    signals = [
+        Signal(
+            pipeline=run.pipeline,
+            kind=SignalKind.OVERDUE_RUN,
+            key=f"run-overdue-{run.pk}",
+            summary=(
+                f"run {run.external_id} still running after {run.pipeline.expected_duration} "
+                f"(started {run.started_at:%H:%M} UTC)"
+            ),
+            at=run.due,
+            run=run,
         )
-        incident, _ = incident_signal_record(
-            pipeline=run.pipeline, kind=SignalKind.OVERDUE_RUN, key=f"run-overdue-{run.pk}",
-            summary=summary, at=run.due, now=now, run=run,
-        )  # fmt: skip
-        opened += incident is not None
-    return opened
+        for run in runs
+    ]
+    return sum(incident is not None for incident, _ in incident_signals_record(signals, now=now))
 
 
 def missed_delivery_key(pipeline_id: int, day) -> str:
@@ -265,19 +357,12 @@ def missed_deliveries_open(*, now: datetime) -> int:
     missing = deliveries.undelivered_on(
         today, now=now, deadline=policy.deadline, closed_days=closed, pipeline_ids=candidates, zone=zone
     )
-    local_due = due.astimezone(ZoneInfo(zone))
-    opened = 0
-    for pipeline in Pipeline.objects.filter(pk__in=missing):
-        incident, _ = incident_signal_record(
-            pipeline=pipeline,
-            kind=SignalKind.MISSED_DELIVERY,
-            key=missed_delivery_key(pipeline.pk, today),
-            summary=f"no data delivered by the {local_due:%H:%M %Z} deadline on {today:%a %d %b %Y}",
-            at=due,
-            now=now,
-        )
-        opened += incident is not None
-    return opened
+    summary = f"no data delivered by the {due.astimezone(ZoneInfo(zone)):%H:%M %Z} deadline on {today:%a %d %b %Y}"
+    signals = [
+        Signal(pipeline, SignalKind.MISSED_DELIVERY, missed_delivery_key(pipeline.pk, today), summary, at=due)
+        for pipeline in Pipeline.objects.filter(pk__in=missing).without_runbook_text().order_by("pk")
+    ]
+    return sum(incident is not None for incident, _ in incident_signals_record(signals, now=now))
 
 
 def watch(*, now: datetime | None = None) -> dict[str, int]:

@@ -5,7 +5,7 @@ and expires after a day.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -35,8 +35,17 @@ def acknowledge_token_read(token: str) -> tuple[int, int]:
 
 
 def acknowledge_url(incident: Incident, member: TeamMember) -> str:
-    token = acknowledge_token(incident_id=incident.pk, member_id=member.pk)
-    return notifications.absolute_url(reverse("incidents:acknowledge-link", kwargs={"token": token}))
+    return acknowledge_urls()(incident, member)
+
+
+def acknowledge_urls() -> Callable[[Incident, TeamMember], str]:
+    """`acknowledge_url` for many links, the path reversed once: a token needs no quoting in a path
+    (URL-safe base64 and colons)."""
+    slot = "token-slot"
+    template = notifications.absolute_url(reverse("incidents:acknowledge-link", kwargs={"token": slot}))
+    return lambda incident, member: template.replace(
+        slot, acknowledge_token(incident_id=incident.pk, member_id=member.pk)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,16 +99,16 @@ def page_all(pages: Sequence[Page]) -> list[list[Notification]]:
     emails: dict[str, list[notifications.Email]] = defaultdict(list)
     page_of_key: dict[str, int] = {}
     chat_pages = []
+    link_to = acknowledge_urls()
     for index, each in enumerate(pages):
         incident = each.incident
+        incident_url = incident.get_absolute_url()
         for recipient in notifications.recipients_of(each.people):
             text = each.body
             if each.acknowledgeable and recipient.member is not None:
-                text += f"\n\nAcknowledge with one click: {acknowledge_url(incident, recipient.member)}"
+                text += f"\n\nAcknowledge with one click: {link_to(incident, recipient.member)}"
             emails[each.kind].append(
-                notifications.Email(
-                    each.event, recipient, each.subject, text, str(incident), incident.get_absolute_url()
-                )
+                notifications.Email(each.event, recipient, each.subject, text, str(incident), incident_url)
             )
             page_of_key.setdefault(notifications.outbox_key(each.event, recipient.email), index)
         assignee = incident.assignee
@@ -112,13 +121,13 @@ def page_all(pages: Sequence[Page]) -> list[list[Notification]]:
                     event=each.event,
                     title=each.subject,
                     text=each.body,
-                    url=notifications.absolute_url(incident.get_absolute_url()),
+                    url=notifications.absolute_url(incident_url),
                     pipeline=incident.pipeline.name if incident.pipeline_id else "",
                     incident_id=incident.pk,
                     severity=incident.get_severity_display(),
                     status=incident.get_status_display(),
                     assignee=assignee.name if assignee else "",
-                    acknowledge_url=acknowledge_url(incident, assignee) if each.acknowledgeable and assignee else "",
+                    acknowledge_url=link_to(incident, assignee) if each.acknowledgeable and assignee else "",
                 ),
                 about=str(incident),
             )

@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from oncall import notifications
+from oncall.bulk import bulk_insert
 from oncall.calendar import add_business_minutes, team_business_hours
 from oncall.models import Notification, TeamMember
 from oncall.services import on_call_at
 from pipelines.models import Pipeline, SlaPolicy
-from pipelines.services import owners_of, pipeline_with_downstream
+from pipelines.services import owners_of, pipelines_with_downstream
 
 from . import paging
 from .choices import IncidentStatus, Severity
@@ -52,6 +53,20 @@ def incident_deadlines_for(incidents: Iterable[Incident], policy: SlaPolicy | No
 # --- incidents -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewIncident:
+    """What `incidents_open` records of one incident; no assignee means whoever was on call at detection."""
+
+    pipeline: Pipeline | None
+    title: str
+    severity: str
+    detected_at: datetime
+    description: str = ""
+    opened_by: TeamMember | None = None
+    assignee: TeamMember | None = None
+    automatic: bool = False
+
+
 def incident_open(
     *,
     pipeline: Pipeline | None,
@@ -68,57 +83,89 @@ def incident_open(
 
     The assignee defaults to whoever was on call when the incident was detected.
     """
+    new = NewIncident(pipeline, title, severity, detected_at, description, opened_by, assignee, automatic)
+    return incidents_open([new], now=now)[0]
+
+
+def incidents_open(new: Sequence[NewIncident], *, now: datetime | None = None) -> list[Incident]:
+    """`incident_open` for many incidents at once (a morning when every delivery is missing), in a fixed
+    number of queries whatever their number; the incidents in the order of `new`."""
     now = now or timezone.now()
-    if detected_at > now:
+    if any(each.detected_at > now for each in new):
         raise IncidentStepError({"detected_at": "The detection time cannot be in the future."})
-    incident = Incident(
-        pipeline=pipeline,
-        title=title,
-        severity=severity,
-        detected_at=detected_at,
-        description=description,
-        opened_by=opened_by,
-        assignee=assignee or on_call_at(detected_at),
-        automatic=automatic,
-    )
+    on_call: dict[datetime, TeamMember | None] = {}  # incidents detected together share one read
+    for each in new:
+        if each.assignee is None and each.detected_at not in on_call:
+            on_call[each.detected_at] = on_call_at(each.detected_at)
+    incidents = [
+        Incident(
+            pipeline=each.pipeline,
+            title=each.title,
+            severity=each.severity,
+            detected_at=each.detected_at,
+            description=each.description,
+            opened_by=each.opened_by,
+            assignee=each.assignee or on_call.get(each.detected_at),
+            automatic=each.automatic,
+        )
+        for each in new
+    ]
     # The table's constraints are about steps a new incident has not taken yet, and the pipeline and
     # people arrive as rows already read: checking either here would cost a query each on every page
     # the portal opens. The database still enforces them.
-    incident.full_clean(exclude=["pipeline", "opened_by", "assignee"], validate_constraints=False)
+    for incident in incidents:
+        incident.full_clean(exclude=["pipeline", "opened_by", "assignee"], validate_constraints=False)
     # Checked above, so only the database can fail below, and a caller's transaction (an automatic
     # incident's) fails with it anyway: no savepoint of its own, two queries fewer per incident.
     with transaction.atomic(savepoint=False):
-        incident.save()
-        IncidentNote.objects.create(
-            incident=incident, at=now, author=opened_by, text="Incident opened.", status_change=IncidentStatus.OPEN
+        bulk_insert(Incident, incidents)
+        bulk_insert(
+            IncidentNote,
+            [
+                IncidentNote(
+                    incident=incident,
+                    at=now,
+                    author=incident.opened_by,
+                    text="Incident opened.",
+                    status_change=IncidentStatus.OPEN,
+                )
+                for incident in incidents
+            ],
         )
-        _notify_opened(incident)
-    return incident
+        _notify_opened(incidents)
+    return incidents
 
 
-def _notify_opened(incident: Incident) -> None:
-    if incident.pipeline_id is None:
-        _notify_team_incident_opened(incident)
-        return
-    pipeline, downstream = pipeline_with_downstream(incident.pipeline_id)
-    people = [incident.assignee] if incident.assignee else []
-    people += owners_of([pipeline]) + owners_of(downstream)
-    body = (
-        f"{incident.get_severity_display()} incident on {pipeline.name}: {incident.title}\n"
-        f"Detected at {incident.detected_at:%Y-%m-%d %H:%M %Z}.\n"
-        f"Assigned to {incident.assignee.name if incident.assignee else 'nobody yet'}.\n"
-        f"Runbook: {notifications.absolute_url(pipeline.get_absolute_url())}"
-    )
-    if downstream:
-        body += "\nDownstream pipelines affected: " + ", ".join(p.name for p in downstream)
-    paging.page(
-        incident=incident,
-        event=f"incident-{incident.pk}-opened",
-        kind="incidents.opened",
-        people=people,
-        subject=f"[{incident.get_severity_display()}] {pipeline.name}: {incident.title}",
-        body=body,
-    )
+def _notify_opened(incidents: Sequence[Incident]) -> None:
+    about_pipelines = [incident for incident in incidents if incident.pipeline_id is not None]
+    with_downstream = pipelines_with_downstream({incident.pipeline_id for incident in about_pipelines})
+    pages = []
+    for incident in about_pipelines:
+        pipeline, downstream = with_downstream[incident.pipeline_id]
+        people = [incident.assignee] if incident.assignee else []
+        people += owners_of([pipeline]) + owners_of(downstream)
+        body = (
+            f"{incident.get_severity_display()} incident on {pipeline.name}: {incident.title}\n"
+            f"Detected at {incident.detected_at:%Y-%m-%d %H:%M %Z}.\n"
+            f"Assigned to {incident.assignee.name if incident.assignee else 'nobody yet'}.\n"
+            f"Runbook: {notifications.absolute_url(pipeline.get_absolute_url())}"
+        )
+        if downstream:
+            body += "\nDownstream pipelines affected: " + ", ".join(p.name for p in downstream)
+        pages.append(
+            paging.Page(
+                incident=incident,
+                event=f"incident-{incident.pk}-opened",
+                kind="incidents.opened",
+                people=people,
+                subject=f"[{incident.get_severity_display()}] {pipeline.name}: {incident.title}",
+                body=body,
+            )
+        )
+    paging.page_all(pages)
+    for incident in incidents:
+        if incident.pipeline_id is None:
+            _notify_team_incident_opened(incident)
 
 
 def _notify_team_incident_opened(incident: Incident) -> None:

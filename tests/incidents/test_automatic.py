@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,8 +69,10 @@ def test_a_failed_run_posted_costs_the_same_queries_and_one_hand_over_per_outbox
         upstream = dependent
     for n in range(channels):
         ChatChannel.objects.create(name=f"#alerts-{n}", kind="slack", url=f"http://127.0.0.1:9/{n}")
-    # 24: one of them asks whether a newer occurrence has succeeded since (then an old failure opens nothing).
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(24):
+    # One of them asks whether a newer occurrence has succeeded since (then an old failure opens nothing).
+    # Elsewhere than on PostgreSQL each outbox reads the keys recorded before inserting (oncall.bulk).
+    queries = 24 if connection.vendor == "postgresql" else 26
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(queries):
         post_run(service, pipeline, "run-1", "failed")
     incident = Incident.objects.get()
     owners = {ownership.member.email for ownership in Ownership.objects.select_related("member")}
