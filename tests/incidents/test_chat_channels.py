@@ -1,13 +1,18 @@
 """Chat channels: every page is also posted, through the outbox, to the matching Slack, Teams or webhook channel."""
 
+import html
+from dataclasses import replace
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from incidents.api.serializers import url_without_secrets
 from incidents.automatic import incident_signal_record
+from incidents.chat_messages import ChatPage, slack_payload, slack_text, teams_payload, webhook_payload
 from incidents.choices import SignalKind
 from incidents.models import ChatChannel
 from oncall.chat import ChatDeliveryFailed, chat_message_deliver
@@ -62,7 +67,8 @@ def test_a_channel_that_is_down_keeps_its_message_for_the_retry():
         with pytest.raises(ChatDeliveryFailed):
             chat_message_deliver(message_id=message.pk)
     message.refresh_from_db()
-    assert message.status == "failed" and message.attempts == 1 and "503" in message.last_error
+    # Pending, with the error: the outbox sweeper tries again (tests/oncall/test_chat_retries.py).
+    assert message.status == "pending" and message.attempts == 1 and "503" in message.last_error
     with chat_receiver() as up:
         ChatMessage.objects.filter(pk=message.pk).update(url=up.url())
         assert chat_message_deliver(message_id=message.pk)
@@ -109,3 +115,87 @@ def test_managers_manage_channels_through_the_api_and_others_only_read(manager_a
 )  # fmt: skip
 def test_a_channel_url_without_its_secrets_keeps_only_where_it_goes(url, shown):
     assert url_without_secrets(url) == shown
+
+
+URL = "https://ops.example.com/incidents/7/"
+HOSTILE = ChatPage(
+    event="incident-7-opened",
+    title="<!channel> rows > 0 | check",
+    text="see <https://evil.example.com|runbook> & call *now*",
+    url=URL,
+    pipeline="[x](https://evil.example.com)",
+    incident_id=7,
+    severity="Critical",
+    status="Open",
+    assignee="Jane <@U123> Doe_",
+    acknowledge_url="https://ops.example.com/incidents/ack/t0ken/",
+)
+
+
+def test_slack_payload_shows_user_text_as_text_without_mentions_or_fake_links():
+    payload = slack_payload(HOSTILE)
+    section, context, _ = payload["blocks"]
+    assert section["text"]["text"] == (
+        f"*<{URL}|&lt;!channel&gt; rows &gt; 0 | check>*\nsee &lt;https://evil.example.com|runbook&gt; &amp; call *now*"
+    )
+    assert context["elements"][0]["text"] == (
+        "Critical · Open · [x](https://evil.example.com) · on call: Jane &lt;@U123&gt; Doe_"
+    )
+    assert payload["text"] == (
+        "&lt;!channel&gt; rows &gt; 0 | check: see &lt;https://evil.example.com|runbook&gt; &amp; call *now*"
+    )
+
+
+def test_slack_payload_cuts_long_texts_to_slacks_limits():
+    page = ChatPage(
+        event="e",
+        title="Delay: " + "p" * 200,
+        text="Downstream: " + "team & partner, " * 400,
+        url=URL,
+        pipeline="p" * 200,
+        severity="Critical",
+        assignee="n" * 150,
+        acknowledge_url="https://ops.example.com/incidents/ack/t0ken/",
+    )
+    payload = slack_payload(page)
+    section, context, actions = payload["blocks"]
+    assert len(section["text"]["text"]) <= 3000 and section["text"]["text"].endswith("…")
+    assert section["text"]["text"].startswith(f"*<{URL}|Delay: {'p' * 200}>*\nDownstream: team &amp; partner")
+    assert len(context["elements"][0]["text"]) <= 3000
+    assert len(payload["text"]) <= 4000 and payload["text"].endswith("…")
+    assert [button["text"]["text"] for button in actions["elements"]] == ["Open", "Acknowledge"]
+    assert slack_payload(HOSTILE)["blocks"][-1]["elements"][1]["text"]["text"] == "Acknowledge as Jane <@U123> Doe_"
+
+
+@given(value=st.text(alphabet="ab&<>…", max_size=60), limit=st.integers(1, 40))
+def test_slack_text_fits_its_limit_and_never_cuts_an_escape_in_half(value, limit):
+    escaped = html.escape(value, quote=False)
+    text = slack_text(value, limit)
+    if len(escaped) <= limit:
+        assert text == escaped
+    else:
+        kept = text.removesuffix("…")
+        assert len(text) <= limit and text.endswith("…") and escaped.startswith(kept)
+        assert html.escape(html.unescape(kept), quote=False) == kept  # whole escapes only
+
+
+def test_teams_card_shows_user_text_without_markdown_links():
+    card = teams_payload(HOSTILE)["attachments"][0]["content"]
+    title, text, facts = card["body"]
+    assert title["text"] == HOSTILE.title and text["text"] == HOSTILE.text  # no link syntax: shown as written
+    assert {fact["title"]: fact["value"] for fact in facts["facts"]} == {
+        "Pipeline": "[x]\u200b(https://evil.example.com)",  # a zero-width space: read alike, no longer a link
+        "Severity": "Critical",
+        "Status": "Open",
+        "On call": "Jane <@U123> Doe_",
+    }
+    titled = teams_payload(replace(HOSTILE, title="Rows low: see [runbook](https://evil.example.com)"))
+    assert titled["attachments"][0]["content"]["body"][0]["text"] == (
+        "Rows low: see [runbook]\u200b(https://evil.example.com)"
+    )
+
+
+def test_webhook_payload_keeps_the_text_as_it_is():
+    payload = webhook_payload(HOSTILE)
+    assert payload["title"] == HOSTILE.title and payload["text"] == HOSTILE.text
+    assert payload["pipeline"] == HOSTILE.pipeline and payload["assignee"] == HOSTILE.assignee
