@@ -57,24 +57,29 @@ def post_all(*, kind: str, messages: Iterable[ChatOut]) -> list[ChatMessage]:
 
 
 def chat_messages_requeue(*, now: datetime) -> int:
-    """The outbox sweeper for chat: messages the broker never took are queued again, as emails are."""
+    """The outbox sweeper for chat: messages still pending (never taken by the broker, lost with a worker, or
+    refused by a channel that is down) are queued again with the email backoff, and give up as emails do."""
     from .tasks import send_chat_message
 
     return outbox_requeue(ChatMessage, send_chat_message, now=now)
 
 
 class ChatDeliveryFailed(Exception):
-    """The channel refused the message or could not be reached; recorded, and the task retries."""
+    """The channel refused the message or could not be reached; the error is recorded and the message stays
+    pending for the outbox sweeper."""
 
 
 def chat_message_deliver(*, message_id: int) -> bool:
-    """Post one recorded message unless it was posted already; True when it was posted now.
+    """Post one recorded message unless it was posted already or given up; True when it was posted now.
 
     The row stays locked while the request goes out, so two workers handed the same message post it once.
+    A failure is recorded on the row (`attempts`, `last_error`), which stays pending for the outbox sweeper
+    to retry with its backoff and, after its last re-queue, to mark failed, as for email; then it is raised
+    as `ChatDeliveryFailed`.
     """
     with transaction.atomic():
         message = ChatMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status == NotificationStatus.SENT:
+        if message is None or message.status != NotificationStatus.PENDING:
             return False
         message.attempts += 1
         request = urllib.request.Request(
@@ -86,10 +91,9 @@ def chat_message_deliver(*, message_id: int) -> bool:
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 response.read()
-        except Exception as error:  # any transport or HTTP failure: record it, let the task retry
-            message.status = NotificationStatus.FAILED
+        except Exception as error:  # any transport or HTTP failure: record it, the sweeper retries
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            message.save(update_fields=["status", "last_error", "attempts"])
+            message.save(update_fields=["last_error", "attempts"])
             failure = error
         else:
             message.status = NotificationStatus.SENT

@@ -32,7 +32,7 @@ def send_notifications(notification_ids: list[int]) -> int:
 
 @shared_task
 def requeue_pending_notifications() -> int:
-    """Every minute: the outbox sweeper re-queues emails and chat messages the broker never took."""
+    """Every minute: the outbox sweeper re-queues pending emails and chat messages, failed deliveries included."""
     now = timezone.now()
     queued = notifications.notifications_requeue(now=now) + chat.chat_messages_requeue(now=now)
     if queued:
@@ -40,23 +40,27 @@ def requeue_pending_notifications() -> int:
     return queued
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(chat.ChatDeliveryFailed,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=8,
-)
-def send_chat_message(self, message_id: int) -> bool:
-    """Post one recorded chat message; a no-op when it has been posted already."""
-    sent = chat.chat_message_deliver(message_id=message_id)
-    logger.info("chat message %s %s", message_id, "posted" if sent else "already posted or gone")
+@shared_task
+def send_chat_message(message_id: int) -> bool:
+    """Post one recorded chat message; a no-op when it has been posted already or given up.
+
+    No Celery retry: a failure stays pending on the row and the outbox sweeper alone retries it, with the
+    email backoff and give-up. The sweeper must exist anyway for a retry the broker never took or a worker
+    that died; Celery's retries beside it would only try a down channel a second time on their own schedule.
+    """
+    try:
+        sent = chat.chat_message_deliver(message_id=message_id)
+    except chat.ChatDeliveryFailed as error:
+        logger.warning("chat message %s not posted, left pending: %s", message_id, error)
+        return False
+    logger.info("chat message %s %s", message_id, "posted" if sent else "already posted, failed or gone")
     return sent
 
 
 @shared_task
 def send_chat_messages(message_ids: list[int]) -> int:
-    """Hand each chat message recorded together to its own `send_chat_message` (with its own retries)."""
+    """Hand each chat message recorded together to its own `send_chat_message`, so each is posted, marked and
+    retried on its own."""
     for message_id in message_ids:
         send_chat_message.delay(message_id)
     return len(message_ids)

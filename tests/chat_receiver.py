@@ -8,9 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class ChatReceiver:
-    def __init__(self, server: ThreadingHTTPServer):
+    def __init__(self, server: ThreadingHTTPServer, status: int):
         self.server = server
-        self.received: list[tuple[str, dict]] = []
+        self.status = status  # what every POST is answered; a test may change it (a channel down, then back)
+        self.received: list[tuple[str, dict]] = []  # every POST
+        self.accepted: list[dict] = []  # the bodies of those answered with a success
 
     def url(self, path: str = "/hook") -> str:
         host, port = self.server.server_address[:2]
@@ -19,13 +21,15 @@ class ChatReceiver:
 
 @contextmanager
 def chat_receiver(status: int = 200) -> Iterator[ChatReceiver]:
-    """Listen on 127.0.0.1 (a free port) in a thread; answer every POST with `status`."""
+    """Listen on 127.0.0.1 (a free port) in a thread; answer every POST with `status` (`receiver.status`)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (the http.server name)
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            receiver.received.append((self.path, json.loads(body or b"{}")))
-            self.send_response(status)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            receiver.received.append((self.path, body))
+            if receiver.status < 300:
+                receiver.accepted.append(body)
+            self.send_response(receiver.status)
             self.end_headers()
             self.wfile.write(b"ok")
 
@@ -33,7 +37,7 @@ def chat_receiver(status: int = 200) -> Iterator[ChatReceiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver = ChatReceiver(server)
+    receiver = ChatReceiver(server, status)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
