@@ -5,7 +5,10 @@ two chat channels. Measured, as medians:
   * posting a failed run through the API (service token) with its incident recorded and its pages
     (emails and chat messages) queued on the broker, for a pipeline with no open incident;
   * `watch` at a business day's 08:05 deadline check, first run (opens the missed deliveries and
-    overdue runs of 1% of the pipelines) and again (nothing left to do).
+    overdue runs of 1% of the pipelines) and again (nothing left to do);
+  * `watch` on a bad morning when no pipeline has delivered and every run is still running: 1,000
+    incidents opened at once, each joined by its overdue run (reported; the targets are the every-minute
+    job's usual work).
 Uses DATABASE_URL (PostgreSQL in CI, else the embedded SQLite) in a throwaway test database and
 REDIS_URL for the broker when set.
 
@@ -148,25 +151,34 @@ def main() -> int:
                 Notification.objects.count(),
                 ChatMessage.objects.count(),
             )
+            # A bad morning: no pipeline has delivered and every run is still running, so the first watch
+            # opens an incident for each missed delivery and joins each overdue run to it.
+            Run.objects.filter(external_id="run-0").update(status="running", finished_at=None)
+            every_late = []
+            for _ in range(WATCH_REPEATS):
+                Incident.objects.all().delete()
+                every_late.append(timed(lambda: watch()))
+            opened_on_a_bad_morning = Incident.objects.count()
         app.control.purge()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(
         f"database: {connection.vendor}; broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem'}; "
         f"{PIPELINES} pipelines, {PIPELINES * DAYS} runs; watch opened {opened_by_watch} incidents; "
-        f"{POSTS} failed runs opened {incidents} incidents, {emails} emails and {chats} chat messages queued"
+        f"{POSTS} failed runs opened {incidents} incidents, {emails} emails and {chats} chat messages queued; "
+        f"on a bad morning the watch opened {opened_on_a_bad_morning} incidents"
     )
     failed = False
     for label, times in (
-        ("failed run posted", posts), ("watch (first run)", watch_first), ("watch (nothing to do)", watch_again)
+        ("failed run posted", posts), ("watch (first run)", watch_first), ("watch (nothing to do)", watch_again),
+        ("watch (every pipeline late)", every_late),
     ):  # fmt: skip
         median = statistics.median(times)
-        verdict = "ok" if median <= TARGETS[label] else "OVER TARGET"
-        failed |= median > TARGETS[label]
-        print(
-            f"{label:>22}: median {median * 1000:.1f} ms over {len(times)} runs "
-            f"(target <= {TARGETS[label] * 1000:.0f} ms) {verdict}"
-        )
+        line = f"{label:>27}: median {median * 1000:.1f} ms over {len(times)} runs"
+        if label in TARGETS:
+            failed |= median > TARGETS[label]
+            line += f" (target <= {TARGETS[label] * 1000:.0f} ms) {'ok' if median <= TARGETS[label] else 'OVER TARGET'}"
+        print(line)
     return 1 if failed else 0
 
 
