@@ -12,13 +12,12 @@ logger = logging.getLogger(__name__)
 @shared_task
 def send_notification(notification_id: int) -> bool:
     """Send one recorded email; a no-op when it has been sent already. The outbox sweeper retries failures."""
-    try:
-        sent = notifications.notification_deliver(notification_id=notification_id)
-    except notifications.DeliveryFailed as error:
-        logger.warning("notification %s not sent, left pending: %s", notification_id, error)
-        return False
-    logger.info("notification %s %s", notification_id, "sent" if sent else "already sent, failed or gone")
-    return sent
+    return _deliver(
+        lambda: notifications.notification_deliver(notification_id=notification_id),
+        "notification",
+        notification_id,
+        done="sent",
+    )
 
 
 @shared_task
@@ -48,13 +47,18 @@ def send_chat_message(message_id: int) -> bool:
     email backoff and give-up. The sweeper must exist anyway for a retry the broker never took or a worker
     that died; Celery's retries beside it would only try a down channel a second time on their own schedule.
     """
+    return _deliver(lambda: chat.chat_message_deliver(message_id=message_id), "chat message", message_id, done="posted")
+
+
+def _deliver(deliver, what: str, pk: int, *, done: str) -> bool:
+    """Deliver one outbox row (`deliver()`); a failure is logged and left pending for the sweeper."""
     try:
-        sent = chat.chat_message_deliver(message_id=message_id)
-    except chat.ChatDeliveryFailed as error:
-        logger.warning("chat message %s not posted, left pending: %s", message_id, error)
+        delivered = deliver()
+    except (notifications.DeliveryFailed, chat.ChatDeliveryFailed) as error:
+        logger.warning("%s %s not %s, left pending: %s", what, pk, done, error)
         return False
-    logger.info("chat message %s %s", message_id, "posted" if sent else "already posted, failed or gone")
-    return sent
+    logger.info("%s %s %s", what, pk, done if delivered else f"already {done}, failed or gone")
+    return delivered
 
 
 @shared_task
