@@ -207,3 +207,24 @@ def test_a_more_severe_signal_joining_raises_the_incidents_severity(pipeline):
     assert [note.text for note in incident.notes.all()][-2:] == [
         "Joined: run run-1 failed (scheduled 2026-11-24 06:00 UTC)", "Severity raised from Minor to Critical."
     ]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 47), st.sampled_from(["failed", "success", "running"])),
+        min_size=1,
+        max_size=10,
+        unique_by=lambda run: run[0],
+    )
+)
+def test_however_late_runs_arrive_the_pipeline_is_open_exactly_while_its_newest_finished_run_failed(runs):
+    """Runs reported out of order (backfills, retries, late reports): one incident open at most, and one
+    is open exactly when the newest finished occurrence failed."""
+    pipeline = PipelineFactory()
+    for hour, status in runs:
+        record(pipeline, f"run-{hour}", status, TUESDAY + timedelta(hours=hour))
+        finished = [(h, s) for h, s in runs[: runs.index((hour, status)) + 1] if s != "running"]
+        newest_failed = bool(finished) and max(finished)[1] == "failed"
+        open_now = Incident.objects.filter(pipeline=pipeline).unresolved().count()
+        assert open_now == int(newest_failed), (runs, hour, status)
