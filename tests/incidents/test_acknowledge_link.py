@@ -67,6 +67,7 @@ def test_a_tampered_link_is_not_found(client, paged):
     incident, path = paged
     for response in (client.get(path.replace("/ack/", "/ack/x")), client.post(path.replace("/ack/", "/ack/x"))):
         assert response.status_code == 404 and "not valid" in response.content.decode()
+        assert "<h1>Acknowledge an incident</h1>" in response.content.decode()  # a page with a heading still
     assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.OPEN
 
 
