@@ -106,7 +106,7 @@ def test_managers_manage_channels_through_the_api_and_others_only_read(manager_a
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("https://hooks.slack.com/services/T000/B000/XXXX", "https://hooks.slack.com/"),
+        ("https://hooks.slack.com/services/T0ABC/B0DEF/s3cretT0ken", "https://hooks.slack.com/"),
         ("https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers?sig=s3cret", "https://prod-12.westeurope.logic.azure.com:443/"),
         ("https://user:password@chat.example.com/hooks/1", "https://chat.example.com/"),
         ("http://127.0.0.1:8065/hooks/abc", "http://127.0.0.1:8065/"),
