@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from portal.settings.base import redis_cache
@@ -61,6 +63,14 @@ def test_a_success_clears_the_failures(client, jasmine):
     client.logout()
     for _ in range(django_settings.AXES_FAILURE_LIMIT - 1):
         assert sign_in(client, "guess").status_code == 200
+
+
+@pytest.mark.parametrize("form", ["json", "multipart"])
+def test_a_username_longer_than_any_is_refused_before_the_attempt_is_recorded(form):
+    too_long = "u" * (get_user_model()._meta.get_field("username").max_length + 1)
+    response = APIClient().post("/api/auth/token/", {"username": too_long, "password": "x"}, format=form)
+    assert response.status_code == 400 and "username" in response.json()
+    assert not AccessAttempt.objects.exists()
 
 
 def test_token_exchange_locks_out_after_repeated_failures(jasmine, clock):
