@@ -27,6 +27,17 @@ PASSWORD_RESET_KIND = "accounts.password-reset"
 INVITATION_VALID_FOR = timedelta(days=7)
 
 
+# django-axes keeps at most this much of a username it counts failed sign-ins for.
+FAILED_SIGN_IN_USERNAME_LENGTH = 255
+
+
+def failed_sign_in_username(request, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts failed sign-ins for (`AXES_USERNAME_CALLABLE`): as given, cut to
+    what it stores. No account has a longer one; uncut, it made every sign-in route a 500."""
+    username = credentials.get("username") if credentials else getattr(request, "data", request.POST).get("username")
+    return username[:FAILED_SIGN_IN_USERNAME_LENGTH] if isinstance(username, str) else username
+
+
 def can_sign_in(user) -> bool:
     """An active user whose team member, if there is one, has not left: the one gate of every route in."""
     if user is None or not user.is_active:

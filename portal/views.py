@@ -1,13 +1,10 @@
 import math
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import TemplateView
-from rest_framework import serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -40,19 +37,9 @@ class HomeView(TemplateView):
 home = HomeView.as_view()
 
 
-class TokenExchangeSerializer(AuthTokenSerializer):
-    """DRF's, but a username longer than any username can be is refused before anything records the attempt
-    (django-axes keeps at most 255 characters of it)."""
-
-    username = serializers.CharField(
-        label="Username", write_only=True, max_length=get_user_model()._meta.get_field("username").max_length
-    )
-
-
 class TokenExchangeView(ObtainAuthToken):
     """`POST /api/auth/token/`: a username and password for the user's API token, throttled per address."""
 
-    serializer_class = TokenExchangeSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 

@@ -136,6 +136,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every start of manage.py
 AXES_LOCKOUT_CALLABLE = "portal.views.signed_in_too_often_wrongly"
+AXES_USERNAME_CALLABLE = "oncall.accounts.failed_sign_in_username"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
