@@ -34,13 +34,9 @@ def acknowledge_token_read(token: str) -> tuple[int, int]:
     return int(payload["incident"]), int(payload["member"])
 
 
-def acknowledge_url(incident: Incident, member: TeamMember) -> str:
-    return acknowledge_urls()(incident, member)
-
-
 def acknowledge_urls() -> Callable[[Incident, TeamMember], str]:
-    """`acknowledge_url` for many links, the path reversed once: a token needs no quoting in a path
-    (URL-safe base64 and colons)."""
+    """The one-click acknowledge link of (incident, member), for many links with the path reversed once:
+    a token needs no quoting in a path (URL-safe base64 and colons)."""
     slot = "token-slot"
     template = notifications.absolute_url(reverse("incidents:acknowledge-link", kwargs={"token": slot}))
     return lambda incident, member: template.replace(
@@ -140,13 +136,9 @@ def page_all(pages: Sequence[Page]) -> list[list[Notification]]:
     return created
 
 
-def chat_post(*, event: str, kind: str, pipeline_id: int | None, page: ChatPage, about: str = "") -> int:
-    """Record `page` for every active channel that takes this pipeline's pages; each posts after the commit."""
-    return chat_post_all([PipelineChatPage(event, kind, pipeline_id, page, about)])
-
-
 def chat_post_all(pages: Iterable[PipelineChatPage]) -> int:
-    """`chat_post` for many pages at once: one read of the channels and one outbox record per kind."""
+    """Record each page for every active channel that takes its pipeline's pages, each posted after the
+    commit: one read of the channels and one outbox record per kind."""
     pages = list(pages)
     if not pages:
         return 0

@@ -10,7 +10,7 @@ from django.utils.html import strip_tags
 from incidents.automatic import incident_signal_record
 from incidents.choices import IncidentStatus, SignalKind
 from incidents.models import Incident
-from incidents.paging import acknowledge_url
+from incidents.paging import acknowledge_urls
 from incidents.services import incident_step
 from oncall.models import Notification
 from tests.conftest import NOW
@@ -105,7 +105,7 @@ def test_the_link_pages_are_never_cached(client, paged):
 def test_the_link_to_a_team_level_incident_shows_it_without_a_pipeline(client):
     member = TeamMemberFactory()
     incident = IncidentFactory(pipeline=None, title="alert DiskFull firing")
-    response = client.get(urlsplit(acknowledge_url(incident, member)).path)
+    response = client.get(urlsplit(acknowledge_urls()(incident, member)).path)
     text = " ".join(strip_tags(response.content.decode()).split())
     assert response.status_code == 200 and "alert DiskFull firing" in text
     assert "Critical Open detected Wed 25 Nov 2026, 10:00 UTC." in text and " on ," not in text
